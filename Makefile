@@ -1,0 +1,47 @@
+# Headway — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+UV ?= uv
+HEADWAY_DATA_DIR ?= $(CURDIR)/var
+export HEADWAY_DATA_DIR
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: run test lint typecheck migrations-check test-sqlite test-postgres bench install uv
+
+uv:
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv
+
+install: uv
+	$(UV) sync --locked
+
+run: install
+	$(UV) run headway migrate
+	$(UV) run headway demo --if-empty
+	$(UV) run headway serve --host $(HOST) --port $(PORT) --with-worker
+
+lint: install
+	$(UV) run ruff check src tests
+	$(UV) run ruff format --check src tests
+
+typecheck: install
+	$(UV) run mypy
+
+migrations-check: install
+	HEADWAY_DATA_DIR=$$(mktemp -d) $(UV) run python manage.py makemigrations --check --dry-run
+
+test-sqlite: install
+	env -u DATABASE_URL $(UV) run pytest $(PYTEST_ARGS)
+
+# Runs only when DATABASE_URL names a PostgreSQL database (see README).
+test-postgres: install
+	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
+		$(UV) run pytest $(PYTEST_ARGS); \
+	else \
+		echo "DATABASE_URL is not a PostgreSQL URL: skipping the PostgreSQL run (try DATABASE_URL=$(PG_URL) make test)"; \
+	fi
+
+test: lint typecheck migrations-check test-sqlite test-postgres
+
+bench: install
+	$(UV) run python -m bench

@@ -1,0 +1,214 @@
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status
+from pydantic import Field
+
+from headway.api.auth import actor, writer
+from headway.errors import ValidationFailed
+from headway.kpis import selectors, services
+from headway.kpis.choices import MeasurementSource
+from headway.kpis.models import Benchmark, Kpi
+from headway.orgs.accessors import get_for
+
+router = Router(tags=["KPIs"])
+bulk_router = Router(tags=["measurements"])
+
+Number = float | str
+
+
+class KpiOut(Schema):
+    id: int
+    key: str
+    name: str
+    description: str
+    unit: str
+    direction: str
+    cadence: str
+    aggregation: str
+    owner_team_id: int | None
+    owner_id: int | None
+    target: float | None
+    warning_threshold: float | None
+    critical_threshold: float | None
+    warning_recovery: float | None
+    critical_recovery: float | None
+    range_low: float | None
+    range_high: float | None
+    latest_value: float | None
+    latest_period: dt.date | None
+
+
+class KpiIn(Schema):
+    name: str
+    key: str = ""
+    description: str = ""
+    unit: str = ""
+    direction: str = "higher"
+    cadence: str = "month"
+    aggregation: str = "last"
+    owner_team_id: int | None = None
+    owner_id: int | None = None
+    target: Number | None = None
+    warning_threshold: Number | None = None
+    critical_threshold: Number | None = None
+    warning_recovery: Number | None = None
+    critical_recovery: Number | None = None
+    range_low: Number | None = None
+    range_high: Number | None = None
+
+
+class KpiPatch(Schema):
+    name: str | None = None
+    key: str | None = None
+    description: str | None = None
+    unit: str | None = None
+    direction: str | None = None
+    cadence: str | None = None
+    aggregation: str | None = None
+    owner_team_id: int | None = None
+    owner_id: int | None = None
+    target: Number | None = None
+    warning_threshold: Number | None = None
+    critical_threshold: Number | None = None
+    warning_recovery: Number | None = None
+    critical_recovery: Number | None = None
+    range_low: Number | None = None
+    range_high: Number | None = None
+
+
+class MeasurementOut(Schema):
+    id: int
+    kpi_id: int
+    period: dt.date
+    value: float
+    source: str
+    note: str
+    recorded_at: dt.datetime
+
+
+class MeasurementIn(Schema):
+    period: str = Field(..., description="A date in the period (YYYY-MM-DD); stored as its start.")
+    value: Number
+    note: str = ""
+
+
+class MeasurementBatch(Schema):
+    measurements: list[MeasurementIn] = Field(..., max_length=50_000)
+    source: str = MeasurementSource.API
+
+
+class KeyedMeasurementIn(MeasurementIn):
+    kpi: str = Field(..., description="The KPI's key.")
+
+
+class KeyedMeasurementBatch(Schema):
+    measurements: list[KeyedMeasurementIn] = Field(..., max_length=50_000)
+    source: str = MeasurementSource.API
+
+
+class UpsertOut(Schema):
+    created: int
+    replaced: int
+    unchanged: int
+
+
+class BenchmarkOut(Schema):
+    id: int
+    kpi_id: int
+    name: str
+    value: float
+    source: str
+    observed_on: dt.date | None
+
+
+class BenchmarkIn(Schema):
+    name: str
+    value: Number
+    source: str = ""
+    observed_on: dt.date | None = None
+
+
+class MeasurementFilters(Schema):
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+def _one(request: HttpRequest, kpi_id: int) -> Kpi:
+    get_for(actor(request), Kpi, kpi_id)
+    return selectors.kpis(actor(request).organization_id).get(pk=kpi_id)
+
+
+@router.get("", response=list[KpiOut])
+@paginate(LimitOffsetPagination)
+def list_kpis(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return selectors.kpis(actor(request).organization_id)
+
+
+@router.get("/{kpi_id}", response=KpiOut)
+def get_kpi(request: HttpRequest, kpi_id: int) -> Kpi:
+    return _one(request, kpi_id)
+
+
+@router.post("", response={201: KpiOut})
+def create_kpi(request: HttpRequest, payload: KpiIn) -> Status[Any]:
+    kpi = services.create_kpi(actor=writer(request), **payload.dict())
+    return Status(201, _one(request, kpi.pk))
+
+
+@router.patch("/{kpi_id}", response=KpiOut)
+def update_kpi(request: HttpRequest, kpi_id: int, payload: KpiPatch) -> Kpi:
+    me = writer(request)
+    services.update_kpi(actor=me, kpi=get_for(me, Kpi, kpi_id), **payload.dict(exclude_unset=True))
+    return _one(request, kpi_id)
+
+
+@router.get("/{kpi_id}/measurements", response=list[MeasurementOut])
+@paginate(LimitOffsetPagination)
+def list_measurements(request: HttpRequest, kpi_id: int, filters: Query[MeasurementFilters]):  # type: ignore[no-untyped-def]
+    kpi = get_for(actor(request), Kpi, kpi_id)
+    return selectors.measurements(kpi, **filters.dict())
+
+
+@router.post("/{kpi_id}/measurements", response=UpsertOut)
+def upsert_measurements(request: HttpRequest, kpi_id: int, payload: MeasurementBatch) -> Any:
+    """Record values by period; a period sent again replaces its value (idempotent)."""
+    me = writer(request)
+    kpi = get_for(me, Kpi, kpi_id)
+    rows = [m.dict() for m in payload.measurements]
+    return services.upsert_measurements(actor=me, kpi=kpi, rows=rows, source=payload.source)
+
+
+@bulk_router.post("", response=UpsertOut)
+def upsert_many(request: HttpRequest, payload: KeyedMeasurementBatch) -> Any:
+    """Values for several KPIs at once, named by KPI key; all or nothing."""
+    me = writer(request)
+    keys = {m.kpi for m in payload.measurements}
+    kpis = {k.key: k for k in Kpi.objects.filter(organization_id=me.organization_id, key__in=keys)}
+    unknown = {
+        f"measurements[{i}].kpi": f"no KPI with key {m.kpi!r} in this organization"
+        for i, m in enumerate(payload.measurements)
+        if m.kpi not in kpis
+    }
+    if unknown:
+        raise ValidationFailed(unknown)
+    return services.upsert_many(
+        actor=me, kpis=kpis, rows=[m.dict() for m in payload.measurements], source=payload.source
+    )
+
+
+@router.get("/{kpi_id}/benchmarks", response=list[BenchmarkOut])
+@paginate(LimitOffsetPagination)
+def list_benchmarks(request: HttpRequest, kpi_id: int):  # type: ignore[no-untyped-def]
+    kpi = get_for(actor(request), Kpi, kpi_id)
+    return Benchmark.objects.filter(kpi=kpi).order_by("name", "id")
+
+
+@router.post("/{kpi_id}/benchmarks", response={201: BenchmarkOut})
+def create_benchmark(request: HttpRequest, kpi_id: int, payload: BenchmarkIn) -> Status[Any]:
+    me = writer(request)
+    kpi = get_for(me, Kpi, kpi_id)
+    return Status(201, services.create_benchmark(actor=me, kpi=kpi, **payload.dict()))

@@ -1,0 +1,78 @@
+"""The REST API under /api/v1/: one router per resource, errors as JSON naming the field."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from headway.api import cycles, key_results, kpis, objectives, people, teams, tokens
+from headway.api.auth import MembershipSessionAuth, TokenAuth
+from headway.errors import NotFound, ValidationFailed
+
+api = NinjaAPI(
+    title="Headway API",
+    version="1",
+    description=(
+        "OKRs and KPIs of one organization. Authenticate with a personal token: "
+        "`Authorization: Bearer hw_...` (create one with `headway token create` or "
+        "`POST /api/v1/tokens` while signed in). Every error is JSON; bad input answers 422 "
+        "with `detail[].loc` naming the field."
+    ),
+    urls_namespace="api",
+    docs_url="/docs",
+    auth=[TokenAuth(), MembershipSessionAuth()],
+)
+
+for prefix, module in [
+    ("/teams", teams),
+    ("/people", people),
+    ("/cycles", cycles),
+    ("/objectives", objectives),
+    ("/key-results", key_results),
+    ("/kpis", kpis),
+    ("/tokens", tokens),
+]:
+    api.add_router(prefix, module.router)
+api.add_router("/measurements", kpis.bulk_router)
+api.add_router("/check-ins", key_results.checkins_router)
+
+
+def _detail(field: str, message: str) -> dict[str, object]:
+    return {"loc": ["body", *field.split(".")], "msg": message, "type": "value_error"}
+
+
+@api.exception_handler(ValidationFailed)
+def validation_failed(request: HttpRequest, exc: ValidationFailed) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": [_detail(f, m) for f, m in exc.errors.items()]}, status=422
+    )
+
+
+@api.exception_handler(NotFound)
+def not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=404)
+
+
+@api.exception_handler(Http404)
+def http404(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": "Not found"}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or "Forbidden"}, status=403)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": "Authentication required: send a Bearer token"}, status=401
+    )
+
+
+@api.exception_handler(NinjaValidationError)
+def invalid_input(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.errors}, status=422)

@@ -1,0 +1,108 @@
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status
+from pydantic import Field
+
+from headway.api.auth import actor, writer
+from headway.okrs import selectors, services
+from headway.okrs.models import Objective
+from headway.okrs.progress import pace
+from headway.orgs.accessors import get_for
+
+router = Router(tags=["objectives"])
+
+
+class ObjectiveOut(Schema):
+    id: int
+    cycle_id: int
+    title: str
+    description: str
+    owner_team_id: int | None
+    owner_person_id: int | None
+    kind: str
+    status: str
+    weight: float
+    progress: float
+    pace: str
+    parent_ids: list[int]
+    key_result_ids: list[int]
+
+    @staticmethod
+    def resolve_parent_ids(obj: Objective) -> list[int]:
+        return [link.parent_id for link in obj.parent_links.all()]
+
+    @staticmethod
+    def resolve_key_result_ids(obj: Objective) -> list[int]:
+        return [kr.pk for kr in obj.key_results.all()]
+
+    @staticmethod
+    def resolve_pace(obj: Objective) -> str:
+        return pace(obj.progress, obj.cycle, timezone.now()).value
+
+
+class ObjectiveFilters(Schema):
+    cycle_id: int | None = None
+    team_id: int | None = None
+    owner_person_id: int | None = None
+    status: str | None = None
+
+
+class ObjectiveIn(Schema):
+    title: str
+    cycle_id: int
+    description: str = ""
+    owner_team_id: int | None = None
+    owner_person_id: int | None = None
+    kind: str = "aspirational"
+    weight: float = Field(1.0, description="Relative weight in roll-ups; must be > 0.")
+    parent_ids: list[int] = []
+
+
+class ObjectivePatch(Schema):
+    title: str | None = None
+    cycle_id: int | None = None
+    description: str | None = None
+    owner_team_id: int | None = None
+    owner_person_id: int | None = None
+    kind: str | None = None
+    status: str | None = None
+    weight: float | None = None
+    parent_ids: list[int] | None = None
+
+
+def _one(request: HttpRequest, objective_id: int) -> Objective:
+    get_for(actor(request), Objective, objective_id)
+    return selectors.objectives(actor(request).organization_id).get(pk=objective_id)
+
+
+@router.get("", response=list[ObjectiveOut])
+@paginate(LimitOffsetPagination)
+def list_objectives(request: HttpRequest, filters: Query[ObjectiveFilters]):  # type: ignore[no-untyped-def]
+    return selectors.objectives(actor(request).organization_id, **filters.dict())
+
+
+@router.get("/{objective_id}", response=ObjectiveOut)
+def get_objective(request: HttpRequest, objective_id: int) -> Objective:
+    return _one(request, objective_id)
+
+
+@router.post("", response={201: ObjectiveOut})
+def create_objective(request: HttpRequest, payload: ObjectiveIn) -> Status[Any]:
+    data: dict[str, Any] = payload.dict()
+    if data["owner_team_id"] is None and data["owner_person_id"] is None:
+        del data["owner_team_id"], data["owner_person_id"]
+    objective = services.create_objective(actor=writer(request), **data)
+    return Status(201, _one(request, objective.pk))
+
+
+@router.patch("/{objective_id}", response=ObjectiveOut)
+def update_objective(request: HttpRequest, objective_id: int, payload: ObjectivePatch) -> Objective:
+    me = writer(request)
+    objective = get_for(me, Objective, objective_id, select=("cycle",))
+    changes = payload.dict(exclude_unset=True)
+    services.update_objective(actor=me, objective=objective, **changes)
+    return _one(request, objective_id)

@@ -1,0 +1,63 @@
+"""Errors that services raise and every interface (web, API, CLI) turns into a clear answer."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+# Matches DecimalField(max_digits=20, decimal_places=4): 16 digits before the point.
+VALUE_LIMIT = Decimal("1e16")
+
+
+class ValidationFailed(Exception):
+    """Bad input, named by field: ``{"confidence": "must be between 0 and 10"}``."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+
+
+class NotFound(Exception):
+    """The object does not exist in this organization (another organization's is not found too)."""
+
+    def __init__(self, what: str, ident: Any) -> None:
+        self.what = what
+        self.ident = ident
+        super().__init__(f"{what} {ident!r} not found")
+
+
+def to_value(raw: Any, field: str) -> Decimal:
+    """A finite number that fits the value columns, or ValidationFailed naming ``field``."""
+    if isinstance(raw, bool) or raw is None:
+        raise ValidationFailed({field: "must be a number"})
+    try:
+        value = Decimal(str(raw).strip()) if not isinstance(raw, Decimal) else raw
+    except InvalidOperation:
+        raise ValidationFailed({field: f"must be a number, not {str(raw)[:40]!r}"}) from None
+    if not value.is_finite() or (isinstance(raw, float) and not math.isfinite(raw)):
+        raise ValidationFailed({field: "must be a finite number"})
+    if abs(value) >= VALUE_LIMIT:
+        raise ValidationFailed({field: "is too large"})
+    return value.quantize(Decimal("0.0001"))
+
+
+def to_confidence(raw: Any, field: str = "confidence") -> int:
+    if isinstance(raw, bool):
+        raise ValidationFailed({field: "must be a whole number from 0 to 10"})
+    try:
+        value = int(str(raw).strip()) if not isinstance(raw, int) else raw
+    except ValueError:
+        raise ValidationFailed({field: "must be a whole number from 0 to 10"}) from None
+    if not 0 <= value <= 10:
+        raise ValidationFailed({field: f"must be between 0 and 10, got {value}"})
+    return value
+
+
+def to_weight(raw: Any, field: str = "weight") -> Decimal:
+    value = to_value(raw, field)
+    if value <= 0:
+        raise ValidationFailed({field: "must be greater than 0"})
+    if value >= Decimal("100000"):
+        raise ValidationFailed({field: "is too large"})
+    return value.quantize(Decimal("0.001"))

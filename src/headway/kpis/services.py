@@ -1,0 +1,367 @@
+"""Writes to KPIs: definitions, measurements (idempotent per period) and benchmarks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from headway.audit import services as audit
+from headway.core.periods import Cadence as CoreCadence
+from headway.core.periods import period_start
+from headway.errors import ValidationFailed, to_value
+from headway.kpis.choices import Aggregation, Cadence, KpiDirection, MeasurementSource
+from headway.kpis.models import Benchmark, Kpi, Measurement
+from headway.orgs import permissions
+from headway.orgs.models import Membership, Team
+
+KPI_FIELDS = [
+    "key",
+    "name",
+    "description",
+    "unit",
+    "direction",
+    "cadence",
+    "aggregation",
+    "owner_team",
+    "owner",
+    "target",
+    "warning_threshold",
+    "critical_threshold",
+    "warning_recovery",
+    "critical_recovery",
+    "range_low",
+    "range_high",
+]
+OPTIONAL_VALUES = [
+    "target",
+    "warning_threshold",
+    "critical_threshold",
+    "warning_recovery",
+    "critical_recovery",
+    "range_low",
+    "range_high",
+]
+
+
+def _clean_kpi(actor: Membership, data: dict[str, Any], instance: Kpi | None) -> dict[str, Any]:
+    org_id = actor.organization_id
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    if "name" in data:
+        name = (data["name"] or "").strip()
+        if not name:
+            errors["name"] = "is required"
+        elif len(name) > 200:
+            errors["name"] = "must be at most 200 characters"
+        clean["name"] = name
+    if "key" in data or instance is None:
+        key = slugify(data.get("key") or data.get("name") or "")[:60]
+        if not key:
+            errors["key"] = "is required"
+        else:
+            taken = Kpi.objects.filter(organization_id=org_id, key=key)
+            if instance is not None:
+                taken = taken.exclude(pk=instance.pk)
+            if taken.exists():
+                errors["key"] = f"a KPI with key {key!r} already exists"
+        clean["key"] = key
+    for field in ("description", "unit"):
+        if field in data:
+            clean[field] = (data[field] or "")[: 30 if field == "unit" else None]
+    choices = {"direction": KpiDirection, "cadence": Cadence, "aggregation": Aggregation}
+    for field, enum in choices.items():
+        if field in data:
+            if data[field] not in enum.values:
+                errors[field] = f"must be one of {', '.join(enum.values)}"
+            clean[field] = data[field]
+    for field in OPTIONAL_VALUES:
+        if field in data:
+            try:
+                clean[field] = None if data[field] is None else to_value(data[field], field)
+            except ValidationFailed as exc:
+                errors.update(exc.errors)
+    if data.get("owner_team_id") is not None:
+        team = Team.objects.filter(organization_id=org_id, pk=data["owner_team_id"]).first()
+        if team is None:
+            errors["owner_team_id"] = "no such team in this organization"
+        clean["owner_team"] = team
+    elif "owner_team_id" in data:
+        clean["owner_team"] = None
+    if data.get("owner_id") is not None:
+        owner = Membership.objects.filter(organization_id=org_id, pk=data["owner_id"]).first()
+        if owner is None:
+            errors["owner_id"] = "no such person in this organization"
+        clean["owner"] = owner
+    elif "owner_id" in data:
+        clean["owner"] = None
+    low = clean.get("range_low", getattr(instance, "range_low", None))
+    high = clean.get("range_high", getattr(instance, "range_high", None))
+    if low is not None and high is not None and low > high:
+        errors["range_low"] = "must not be above range_high"
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+@transaction.atomic
+def create_kpi(*, actor: Membership, **data: Any) -> Kpi:
+    data.setdefault("name", None)
+    clean = _clean_kpi(actor, data, None)
+    kpi = Kpi(organization_id=actor.organization_id, **clean)
+    if not permissions.can_administer(actor) and not permissions.can_edit_kpi(actor, kpi):
+        raise PermissionDenied("you may not create this KPI")
+    kpi.save()
+    audit.record(
+        organization_id=kpi.organization_id,
+        actor_id=actor.user_id,
+        action="kpi.create",
+        instance=kpi,
+        after=audit.snapshot(kpi, KPI_FIELDS),
+    )
+    return kpi
+
+
+@transaction.atomic
+def update_kpi(*, actor: Membership, kpi: Kpi, **data: Any) -> Kpi:
+    if not permissions.can_edit_kpi(actor, kpi):
+        raise PermissionDenied("you may not edit this KPI")
+    before = audit.snapshot(kpi, KPI_FIELDS)
+    for field, value in _clean_kpi(actor, data, kpi).items():
+        setattr(kpi, field, value)
+    kpi.save()
+    audit.record(
+        organization_id=kpi.organization_id,
+        actor_id=actor.user_id,
+        action="kpi.update",
+        instance=kpi,
+        before=before,
+        after=audit.snapshot(kpi, KPI_FIELDS),
+    )
+    return kpi
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    created: int
+    replaced: int
+    unchanged: int
+
+    @property
+    def total(self) -> int:
+        return self.created + self.replaced + self.unchanged
+
+
+def _parse_period(raw: Any, field: str) -> dt.date:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    try:
+        return dt.date.fromisoformat(str(raw).strip()[:10])
+    except ValueError:
+        raise ValidationFailed(
+            {field: f"must be a date (YYYY-MM-DD), not {str(raw)[:40]!r}"}
+        ) from None
+
+
+def _clean_rows(
+    kpi: Kpi, rows: Iterable[tuple[int, dict[str, Any]]]
+) -> tuple[dict[dt.date, dict[str, Any]], dict[str, str]]:
+    """Rows keyed by period start; errors named ``measurements[i].field`` by original index."""
+    cadence = CoreCadence(kpi.cadence)
+    errors: dict[str, str] = {}
+    by_period: dict[dt.date, dict[str, Any]] = {}
+    for index, row in rows:
+        prefix = f"measurements[{index}]"
+        try:
+            period = period_start(_parse_period(row.get("period"), f"{prefix}.period"), cadence)
+            value = to_value(row.get("value"), f"{prefix}.value")
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+            continue
+        # Within a batch the last value sent for a period wins.
+        by_period[period] = {"value": value, "note": str(row.get("note") or "")[:2000]}
+    return by_period, errors
+
+
+def _check_source(source: str) -> None:
+    if source not in MeasurementSource.values:
+        raise ValidationFailed({"source": f"must be one of {', '.join(MeasurementSource.values)}"})
+
+
+@transaction.atomic
+def upsert_measurements(
+    *,
+    actor: Membership,
+    kpi: Kpi,
+    rows: Sequence[dict[str, Any]],
+    source: str = MeasurementSource.API,
+    at: dt.datetime | None = None,
+) -> UpsertResult:
+    """Store values by period: a period sent again replaces its value, it never duplicates.
+
+    Every row is checked before anything is written; one bad row rejects the batch, named by its
+    index (``measurements[3].value``).
+    """
+    if not permissions.can_edit_kpi(actor, kpi):
+        raise PermissionDenied("you may not record values for this KPI")
+    _check_source(source)
+    by_period, errors = _clean_rows(kpi, enumerate(rows))
+    if errors:
+        raise ValidationFailed(errors)
+    return _apply(actor, kpi, by_period, source, at or timezone.now())
+
+
+@transaction.atomic
+def upsert_many(
+    *,
+    actor: Membership,
+    kpis: dict[str, Kpi],
+    rows: Sequence[dict[str, Any]],
+    source: str = MeasurementSource.API,
+    at: dt.datetime | None = None,
+) -> UpsertResult:
+    """Values for several KPIs (rows name the KPI key in ``kpi``); all or nothing."""
+    _check_source(source)
+    grouped: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for index, row in enumerate(rows):
+        grouped.setdefault(row["kpi"], []).append((index, row))
+    cleaned: list[tuple[Kpi, dict[dt.date, dict[str, Any]]]] = []
+    errors: dict[str, str] = {}
+    for key, indexed in grouped.items():
+        kpi = kpis[key]
+        if not permissions.can_edit_kpi(actor, kpi):
+            raise PermissionDenied(f"you may not record values for KPI {key!r}")
+        by_period, row_errors = _clean_rows(kpi, indexed)
+        errors.update(row_errors)
+        cleaned.append((kpi, by_period))
+    if errors:
+        raise ValidationFailed(errors)
+    at = at or timezone.now()
+    results = [_apply(actor, kpi, by_period, source, at) for kpi, by_period in cleaned]
+    return UpsertResult(
+        created=sum(r.created for r in results),
+        replaced=sum(r.replaced for r in results),
+        unchanged=sum(r.unchanged for r in results),
+    )
+
+
+def _apply(
+    actor: Membership,
+    kpi: Kpi,
+    by_period: dict[dt.date, dict[str, Any]],
+    source: str,
+    at: dt.datetime,
+) -> UpsertResult:
+    existing = {
+        m.period: m
+        for m in Measurement.objects.select_for_update().filter(kpi=kpi, period__in=by_period)
+    }
+    created: list[Measurement] = []
+    replaced: list[Measurement] = []
+    changes: list[dict[str, Any]] = []
+    unchanged = 0
+    for period, row in sorted(by_period.items()):
+        old = existing.get(period)
+        if old is None:
+            created.append(
+                Measurement(
+                    organization_id=kpi.organization_id,
+                    kpi=kpi,
+                    period=period,
+                    value=row["value"],
+                    note=row["note"],
+                    source=source,
+                    recorded_by=actor,
+                    recorded_at=at,
+                )
+            )
+            changes.append(
+                {"period": period.isoformat(), "before": None, "after": str(row["value"])}
+            )
+        elif old.value == row["value"] and old.note == row["note"]:
+            unchanged += 1
+        else:
+            changes.append(
+                {"period": period.isoformat(), "before": str(old.value), "after": str(row["value"])}
+            )
+            old.value, old.note, old.source = row["value"], row["note"], source
+            old.recorded_by, old.recorded_at = actor, at
+            replaced.append(old)
+    Measurement.objects.bulk_create(created, batch_size=1000)
+    Measurement.objects.bulk_update(
+        replaced, ["value", "note", "source", "recorded_by", "recorded_at"], batch_size=1000
+    )
+    if changes:
+        audit.record(
+            organization_id=kpi.organization_id,
+            actor_id=actor.user_id,
+            action="measurement.upsert",
+            instance=kpi,
+            after={"changes": changes},
+            at=at,
+        )
+    return UpsertResult(created=len(created), replaced=len(replaced), unchanged=unchanged)
+
+
+@transaction.atomic
+def delete_measurement(*, actor: Membership, measurement: Measurement) -> None:
+    if not permissions.can_edit_kpi(actor, measurement.kpi):
+        raise PermissionDenied("you may not delete values of this KPI")
+    audit.record(
+        organization_id=measurement.organization_id,
+        actor_id=actor.user_id,
+        action="measurement.delete",
+        instance=measurement,
+        before=audit.snapshot(measurement),
+    )
+    measurement.delete()
+
+
+@transaction.atomic
+def create_benchmark(
+    *,
+    actor: Membership,
+    kpi: Kpi,
+    name: str,
+    value: Any,
+    source: str = "",
+    observed_on: dt.date | None = None,
+) -> Benchmark:
+    if not permissions.can_edit_kpi(actor, kpi):
+        raise PermissionDenied("you may not add benchmarks to this KPI")
+    errors: dict[str, str] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = "is required"
+    elif Benchmark.objects.filter(kpi=kpi, name=name).exists():
+        errors["name"] = f"this KPI already has a benchmark named {name!r}"
+    try:
+        clean_value = to_value(value, "value")
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    benchmark = Benchmark.objects.create(
+        organization_id=kpi.organization_id,
+        kpi=kpi,
+        name=name,
+        value=clean_value,
+        source=(source or "")[:300],
+        observed_on=observed_on,
+    )
+    audit.record(
+        organization_id=kpi.organization_id,
+        actor_id=actor.user_id,
+        action="benchmark.create",
+        instance=benchmark,
+        after=audit.snapshot(benchmark),
+    )
+    return benchmark

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OkrsConfig(AppConfig):
+    name = "headway.okrs"
+    label = "okrs"
+    verbose_name = "OKRs"

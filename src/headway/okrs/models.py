@@ -1,0 +1,209 @@
+"""Cycles, objectives, key results and check-ins."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from headway.fields import value_field, weight_field
+from django.db.models import F, Q
+
+from headway.okrs.choices import (
+    DIRECTION_CHOICES,
+    KR_KIND_CHOICES,
+    OBJECTIVE_KIND_CHOICES,
+    CycleKind,
+    CycleState,
+    KRResultType,
+    ObjectiveStatus,
+)
+from headway.orgs.models import Membership, Organization, Team
+
+
+
+class Cycle(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="cycles")
+    name = models.CharField(max_length=60)
+    kind = models.CharField(max_length=10, choices=CycleKind.choices, default=CycleKind.QUARTER)
+    start = models.DateField()
+    end = models.DateField(help_text="Last day of the cycle (inclusive).")
+    state = models.CharField(max_length=10, choices=CycleState.choices, default=CycleState.PLANNING)
+
+    class Meta:
+        ordering = ["-start", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="cycle_name_unique"),
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="cycle_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(state__in=CycleState.values), name="cycle_state_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Objective(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="objectives"
+    )
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="objectives")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner_team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="objectives"
+    )
+    owner_person = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.PROTECT, related_name="objectives"
+    )
+    kind = models.CharField(max_length=12, choices=OBJECTIVE_KIND_CHOICES, default="aspirational")
+    status = models.CharField(
+        max_length=10, choices=ObjectiveStatus.choices, default=ObjectiveStatus.ACTIVE
+    )
+    weight = weight_field()
+    parents = models.ManyToManyField(
+        "self", through="Alignment", symmetrical=False, related_name="children", blank=True
+    )
+    # Roll-up of the key results, kept current by the services (0..1).
+    progress = models.FloatField(default=0.0)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["cycle_id", "position", "id"]
+        indexes = [models.Index(fields=["organization", "cycle", "status"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gt=0), name="objective_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(owner_team__isnull=False, owner_person__isnull=True)
+                | Q(owner_team__isnull=True, owner_person__isnull=False),
+                name="objective_one_owner",
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0, progress__lte=1), name="objective_progress_0_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def owner_name(self) -> str:
+        if self.owner_team_id:
+            return self.owner_team.name  # type: ignore[union-attr]
+        return self.owner_person.display_name  # type: ignore[union-attr]
+
+
+class Alignment(models.Model):
+    """``child`` supports ``parent``: an objective may support several."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    child = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="parent_links")
+    parent = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="child_links")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["child", "parent"], name="alignment_unique"),
+            models.CheckConstraint(condition=~Q(child=F("parent")), name="alignment_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child_id} supports {self.parent_id}"
+
+
+class KeyResult(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="key_results"
+    )
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_results")
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=KR_KIND_CHOICES, default="metric")
+    unit = models.CharField(max_length=30, blank=True)
+    start = value_field(help_text="Baseline.")
+    target = value_field()
+    current = value_field(null=True, blank=True)
+    direction = models.CharField(max_length=10, choices=DIRECTION_CHOICES, default="increase")
+    weight = weight_field()
+    owner = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="key_results"
+    )
+    kpi = models.ForeignKey(
+        "kpis.Kpi", null=True, blank=True, on_delete=models.SET_NULL, related_name="key_results"
+    )
+    result_type = models.CharField(
+        max_length=10, choices=KRResultType.choices, default=KRResultType.OUTCOME
+    )
+    progress = models.FloatField(default=0.0)
+    confidence = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_checkin_at = models.DateTimeField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["objective_id", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gt=0), name="kr_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0, progress__lte=1), name="kr_progress_0_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | Q(confidence__gte=0, confidence__lte=10),
+                name="kr_confidence_0_10",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CheckIn(models.Model):
+    """A weekly update of a key result. Never edited in place: the history is the record."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="checkins")
+    value = value_field()
+    confidence = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+    note = models.TextField(blank=True)
+    author = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="checkins"
+    )
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["key_result_id", "created_at", "id"]
+        indexes = [models.Index(fields=["key_result", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confidence__gte=0, confidence__lte=10), name="checkin_confidence_0_10"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} ({self.confidence}/10) at {self.created_at:%Y-%m-%d}"
+
+
+class Rollup(models.Model):
+    """Progress of a team (or, with no team, the whole organization) in one cycle."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="rollups")
+    team = models.ForeignKey(Team, null=True, on_delete=models.CASCADE, related_name="rollups")
+    progress = models.FloatField(null=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "team"], condition=Q(team__isnull=False), name="rollup_team_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["cycle"], condition=Q(team__isnull=True), name="rollup_org_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id or 'organization'} in {self.cycle_id}: {self.progress}"

@@ -1,0 +1,47 @@
+"""Fetch one object of the acting person's organization, or raise NotFound.
+
+Another organization's object is simply not found: its existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db import models
+
+from headway.errors import NotFound, ValidationFailed
+from headway.orgs.models import Membership
+
+M = TypeVar("M", bound=models.Model)
+
+
+def get_for(
+    membership: Membership,
+    model: type[M],
+    pk: Any,
+    *,
+    select: tuple[str, ...] = (),
+    **lookup: Any,
+) -> M:
+    queryset = model._default_manager.filter(organization_id=membership.organization_id)
+    if select:
+        queryset = queryset.select_related(*select)
+    try:
+        found = queryset.filter(pk=pk, **lookup).first() if pk is not None else None
+    except (ValueError, TypeError):
+        found = None
+    if found is None:
+        raise NotFound(str(model._meta.verbose_name), pk)
+    return found
+
+
+def get_ref(membership: Membership, model: type[M], pk: Any, field: str) -> M | None:
+    """Resolve a reference given in a request body: None stays None, a bad id names ``field``."""
+    if pk is None:
+        return None
+    try:
+        return get_for(membership, model, pk)
+    except NotFound:
+        raise ValidationFailed(
+            {field: f"no such {model._meta.verbose_name} in this organization"}
+        ) from None

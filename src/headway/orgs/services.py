@@ -1,0 +1,179 @@
+"""Writes to organizations, people, teams and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from headway.audit import services as audit
+from headway.errors import ValidationFailed
+from headway.orgs import permissions
+from headway.orgs.choices import Role
+from headway.orgs.models import ApiToken, Membership, Organization, Team, TeamMember, User
+
+TOKEN_PREFIX = "hw_"  # noqa: S105 - a public marker that makes leaked tokens greppable
+
+
+@transaction.atomic
+def create_organization(*, name: str, slug: str = "", owner: User | None = None) -> Organization:
+    name = (name or "").strip()
+    slug = slugify(slug or name)[:60]
+    if not name or not slug:
+        raise ValidationFailed({"name": "is required"})
+    if Organization.objects.filter(slug=slug).exists():
+        raise ValidationFailed({"slug": f"an organization {slug!r} already exists"})
+    org = Organization.objects.create(name=name, slug=slug)
+    if owner is not None:
+        Membership.objects.create(organization=org, user=owner, role=Role.ADMIN)
+    audit.record(
+        organization_id=org.pk,
+        actor_id=owner.pk if owner else None,
+        action="organization.create",
+        instance=org,
+        after=audit.snapshot(org),
+    )
+    return org
+
+
+@transaction.atomic
+def add_member(
+    *,
+    organization: Organization,
+    user: User,
+    role: str = Role.MEMBER,
+    title: str = "",
+    actor: Membership | None = None,
+) -> Membership:
+    if actor is not None and not permissions.can_administer(actor):
+        raise PermissionDenied("only an admin may add people")
+    if role not in Role.values:
+        raise ValidationFailed({"role": f"must be one of {', '.join(Role.values)}"})
+    membership, _ = Membership.objects.update_or_create(
+        organization=organization, user=user, defaults={"role": role, "title": title}
+    )
+    audit.record(
+        organization_id=organization.pk,
+        actor_id=actor.user_id if actor else None,
+        action="membership.save",
+        instance=membership,
+        after=audit.snapshot(membership),
+    )
+    return membership
+
+
+@transaction.atomic
+def create_team(
+    *,
+    actor: Membership,
+    name: str,
+    parent: Team | None = None,
+    slug: str = "",
+    description: str = "",
+) -> Team:
+    if not permissions.can_administer(actor):
+        raise PermissionDenied("only an admin may create teams")
+    name = (name or "").strip()
+    slug = slugify(slug or name)[:60]
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = "is required"
+    elif Team.objects.filter(organization_id=actor.organization_id, slug=slug).exists():
+        errors["slug"] = f"a team {slug!r} already exists"
+    if parent is not None and parent.organization_id != actor.organization_id:
+        errors["parent_id"] = "no such team in this organization"
+    if errors:
+        raise ValidationFailed(errors)
+    team = Team.objects.create(
+        organization_id=actor.organization_id,
+        name=name,
+        slug=slug,
+        parent=parent,
+        description=description,
+    )
+    audit.record(
+        organization_id=team.organization_id,
+        actor_id=actor.user_id,
+        action="team.create",
+        instance=team,
+        after=audit.snapshot(team),
+    )
+    return team
+
+
+def add_to_team(*, team: Team, membership: Membership, is_lead: bool = False) -> TeamMember:
+    link, _ = TeamMember.objects.update_or_create(
+        team=team,
+        membership=membership,
+        defaults={"organization_id": team.organization_id, "is_lead": is_lead},
+    )
+    return link
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_token(
+    *, membership: Membership, name: str, scope: str = ApiToken.Scope.WRITE
+) -> tuple[ApiToken, str]:
+    """A new token and its secret. The secret is returned once and never stored."""
+    if scope not in ApiToken.Scope.values:
+        raise ValidationFailed({"scope": "must be read or write"})
+    if not (name or "").strip():
+        raise ValidationFailed({"name": "is required"})
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        organization_id=membership.organization_id,
+        membership=membership,
+        name=name.strip(),
+        prefix=secret[:10],
+        digest=_digest(secret),
+        scope=scope,
+    )
+    audit.record(
+        organization_id=membership.organization_id,
+        actor_id=membership.user_id,
+        action="token.create",
+        instance=token,
+        after=audit.snapshot(token, ["name", "prefix", "scope"]),
+    )
+    return token, secret
+
+
+def authenticate_token(secret: str) -> ApiToken | None:
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("membership__user", "membership__organization")
+        .filter(digest=_digest(secret), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.membership.user.is_active:
+        return None
+    now = timezone.now()
+    # Write at most once a minute: a busy integration must not turn every read into a write.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+@transaction.atomic
+def revoke_token(*, actor: Membership, token: ApiToken) -> None:
+    if token.membership_id != actor.pk and not permissions.can_administer(actor):
+        raise PermissionDenied("you may not revoke this token")
+    if token.organization_id != actor.organization_id:
+        raise PermissionDenied("you may not revoke this token")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit.record(
+        organization_id=token.organization_id,
+        actor_id=actor.user_id,
+        action="token.revoke",
+        instance=token,
+    )
