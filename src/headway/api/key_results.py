@@ -42,10 +42,10 @@ class KeyResultIn(Schema):
     title: str
     kind: str = "metric"
     unit: str = ""
-    start: Number = 0
+    start: Number = 0.0
     target: Number
     direction: str = "increase"
-    weight: Number = 1
+    weight: Number = 1.0
     owner_id: int | None = None
     kpi_id: int | None = None
     result_type: str = "outcome"

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import time_machine
+
+from headway.okrs.services import record_checkin
+from tests.factories import PASSWORD, make_kr, make_objective
+
+
+def test_home_requires_sign_in(client, db):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/sign-in/")
+
+
+@time_machine.travel(dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC), tick=False)
+def test_home_shows_my_key_results_team_objectives_and_score(world, client):
+    objective = make_objective(world.cycle, team=world.growth, title="Increase user engagement")
+    kr = make_kr(objective, "Increase 1-month retention from 20% to 40%", "20", "40", owner=world.mo)
+    record_checkin(actor=world.mo, key_result=kr, value="30", confidence=7)
+    assert client.login(username="mo", password=PASSWORD)
+
+    page = client.get("/").content.decode()
+
+    assert "Increase user engagement" in page
+    assert "Increase 1-month retention from 20% to 40%" in page
+    assert 'data-testid="org-progress">50%' in page
+    assert "confidence 7/10" in page
+    # 16 Nov is 51% through Q4 and progress is 0.50: on track.
+    assert "On track" in page
+
+
+def test_user_without_organization_is_told_so(client, db):
+    from tests.factories import make_user
+
+    make_user("newcomer")
+    client.login(username="newcomer", password=PASSWORD)
+    response = client.get("/")
+    assert response.status_code == 403
+    assert "No organization yet" in response.content.decode()
+
+
+def test_health_endpoint(client, db):
+    assert client.get("/health").json() == {"status": "ok"}
