@@ -3,8 +3,17 @@ from django.urls import reverse
 
 from tests.factories import make_kpi, make_kr, make_objective
 
-PAGES = ["orgs_organization", "orgs_team", "orgs_membership", "orgs_user", "orgs_apitoken",
-         "okrs_cycle", "okrs_objective", "kpis_kpi", "audit_auditevent"]
+PAGES = [
+    "orgs_organization",
+    "orgs_team",
+    "orgs_membership",
+    "orgs_user",
+    "orgs_apitoken",
+    "okrs_cycle",
+    "okrs_objective",
+    "kpis_kpi",
+    "audit_auditevent",
+]
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -17,7 +17,9 @@ def test_home_requires_sign_in(client, db):
 @time_machine.travel(dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC), tick=False)
 def test_home_shows_my_key_results_team_objectives_and_score(world, client):
     objective = make_objective(world.cycle, team=world.growth, title="Increase user engagement")
-    kr = make_kr(objective, "Increase 1-month retention from 20% to 40%", "20", "40", owner=world.mo)
+    kr = make_kr(
+        objective, "Increase 1-month retention from 20% to 40%", "20", "40", owner=world.mo
+    )
     record_checkin(actor=world.mo, key_result=kr, value="30", confidence=7)
     assert client.login(username="mo", password=PASSWORD)
 
@@ -43,3 +45,20 @@ def test_user_without_organization_is_told_so(client, db):
 
 def test_health_endpoint(client, db):
     assert client.get("/health").json() == {"status": "ok"}
+
+
+@time_machine.travel(dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC), tick=False)
+def test_home_shows_the_demo_organization(client, db):
+    from headway.demo import DEMO_PASSWORD, DEMO_USERNAME, load_demo
+
+    load_demo(today=dt.date(2026, 11, 22))
+    assert client.login(username=DEMO_USERNAME, password=DEMO_PASSWORD)
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "2026-Q4" in page
+    assert "Organization progress" in page
+    assert "Bring new inbound leads to the website" in page
+    assert "Increase user engagement" in page

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-
-from headway.fields import value_field, weight_field
 from django.db.models import F, Q
 
+from headway.fields import value_field, weight_field
 from headway.okrs.choices import (
     DIRECTION_CHOICES,
     KR_KIND_CHOICES,
@@ -18,7 +17,6 @@ from headway.okrs.choices import (
     ObjectiveStatus,
 )
 from headway.orgs.models import Membership, Organization, Team
-
 
 
 class Cycle(models.Model):

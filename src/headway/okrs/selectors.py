@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from headway.core.tree import descendants
 from headway.okrs.choices import CycleState, ObjectiveStatus
 from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Rollup
-from headway.orgs.models import Organization
+from headway.orgs.models import Organization, Team
 
 
 def cycles(org_id: int) -> QuerySet[Cycle]:
@@ -101,19 +102,19 @@ def home(
         .select_related("objective")
         .order_by("last_checkin_at", "id")
     )
-    team_ids = list(
-        organization.teams.filter(memberships__membership_id=membership_id).values_list(
-            "id", flat=True
-        )
+    team_ids = _with_descendants(
+        organization.pk,
+        set(
+            organization.teams.filter(memberships__membership_id=membership_id).values_list(
+                "id", flat=True
+            )
+        ),
     )
+    shown = objectives(organization.pk, cycle_id=cycle.pk, status=ObjectiveStatus.ACTIVE)
     objectives_shown = list(
-        objectives(organization.pk, cycle_id=cycle.pk, status=ObjectiveStatus.ACTIVE).filter(
-            owner_team_id__in=team_ids
-        )
+        shown.filter(owner_team_id__in=team_ids)
         if team_ids
-        else objectives(organization.pk, cycle_id=cycle.pk, status=ObjectiveStatus.ACTIVE).filter(
-            owner_team__parent__isnull=True
-        )
+        else shown.filter(owner_team__parent__isnull=True)
     )
     return HomeData(
         cycle=cycle,
@@ -122,6 +123,14 @@ def home(
         team_objectives=objectives_shown,
         team_progress={k: v for k, v in rollups.items() if k is not None},
     )
+
+
+def _with_descendants(org_id: int, team_ids: set[int]) -> set[int]:
+    """The teams and every team below them: a department's people see its teams' objectives."""
+    edges = Team.objects.filter(organization_id=org_id, parent__isnull=False).values_list(
+        "parent_id", "id"
+    )
+    return team_ids | descendants(edges, team_ids)
 
 
 def cycle_is_open(cycle: Cycle) -> bool:

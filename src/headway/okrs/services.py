@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from headway import core
 from headway.audit import services as audit
+from headway.core.tree import descendants
 from headway.errors import ValidationFailed, to_confidence, to_value, to_weight
 from headway.okrs.choices import CycleKind, CycleState, KRResultType, ObjectiveStatus
 from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Rollup
@@ -225,20 +226,10 @@ def _set_parents(objective: Objective, parents: list[Objective]) -> None:
 
 def _descendant_ids(objective: Objective) -> set[int]:
     """Objectives that support ``objective``, directly or not (they cannot become its parents)."""
-    links = Alignment.objects.filter(organization_id=objective.organization_id).values_list(
+    edges = Alignment.objects.filter(organization_id=objective.organization_id).values_list(
         "parent_id", "child_id"
     )
-    children: dict[int, list[int]] = {}
-    for parent_id, child_id in links:
-        children.setdefault(parent_id, []).append(child_id)
-    seen: set[int] = set()
-    todo = [objective.pk]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in seen:
-                seen.add(child)
-                todo.append(child)
-    return seen
+    return descendants(edges, [objective.pk])
 
 
 @transaction.atomic
