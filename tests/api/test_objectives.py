@@ -13,22 +13,36 @@ def test_create_objective_with_parents_and_key_results(world, api_as):
     company = make_objective(world.cycle, team=world.company, title="Grow a loyal customer base")
     client = api_as(world.lena)
 
-    created = client.post("/objectives", {
-        "title": "Bring new inbound leads to the website", "cycle_id": world.cycle.pk,
-        "owner_team_id": world.growth.pk, "parent_ids": [company.pk], "weight": 2,
-    })
+    created = client.post(
+        "/objectives",
+        {
+            "title": "Bring new inbound leads to the website",
+            "cycle_id": world.cycle.pk,
+            "owner_team_id": world.growth.pk,
+            "parent_ids": [company.pk],
+            "weight": 2,
+        },
+    )
     assert created.status_code == 201, created.json()
     objective = created.json()
     assert objective["parent_ids"] == [company.pk]
     assert (objective["weight"], objective["kind"], objective["progress"]) == (2, "aspirational", 0)
 
-    kr = client.post("/key-results", {
-        "objective_id": objective["id"], "title": "Increase monthly visitors from 3k to 7k",
-        "start": 3000, "target": 7000, "unit": "visitors", "owner_id": world.mo.pk,
-    })
+    kr = client.post(
+        "/key-results",
+        {
+            "objective_id": objective["id"],
+            "title": "Increase monthly visitors from 3k to 7k",
+            "start": 3000,
+            "target": 7000,
+            "unit": "visitors",
+            "owner_id": world.mo.pk,
+        },
+    )
     assert kr.status_code == 201, kr.json()
-    checked = api_as(world.mo).post(f"/key-results/{kr.json()['id']}/check-ins",
-                                    {"value": 5000, "confidence": 7})
+    checked = api_as(world.mo).post(
+        f"/key-results/{kr.json()['id']}/check-ins", {"value": 5000, "confidence": 7}
+    )
     assert checked.json()["objective_progress"] == pytest.approx(0.5)
     fetched = client.get(f"/objectives/{objective['id']}").json()
     assert fetched["key_result_ids"] == [kr.json()["id"]]
@@ -38,7 +52,9 @@ def test_create_objective_with_parents_and_key_results(world, api_as):
     listed = client.get(f"/objectives?team_id={world.growth.pk}").json()
     assert [o["id"] for o in listed["items"]] == [objective["id"]]
     assert {e.action for e in AuditEvent.objects.all()} >= {
-        "objective.create", "key_result.create", "checkin.create"
+        "objective.create",
+        "key_result.create",
+        "checkin.create",
     }
 
 
@@ -49,10 +65,14 @@ def test_create_objective_with_parents_and_key_results(world, api_as):
         ({"title": "Delight customers", "cycle_id": "{cycle}", "weight": 0}, {"weight"}),
         ({"title": "Delight customers", "cycle_id": "{cycle}", "weight": -1}, {"weight"}),
         ({"title": "Delight customers", "cycle_id": "{cycle}", "kind": "maybe"}, {"kind"}),
-        ({"title": "Delight customers", "cycle_id": "{cycle}", "owner_team_id": 999999},
-         {"owner_team_id"}),
-        ({"title": "Delight customers", "cycle_id": "{cycle}", "parent_ids": [999999]},
-         {"parent_ids"}),
+        (
+            {"title": "Delight customers", "cycle_id": "{cycle}", "owner_team_id": 999999},
+            {"owner_team_id"},
+        ),
+        (
+            {"title": "Delight customers", "cycle_id": "{cycle}", "parent_ids": [999999]},
+            {"parent_ids"},
+        ),
         ({"title": "Delight customers", "cycle_id": "{cycle}", "weight": "heavy"}, {"weight"}),
     ],
 )
@@ -71,8 +91,10 @@ def test_objective_of_another_organization_cannot_be_a_parent_or_seen(world, api
 
     assert client.get(f"/objectives/{theirs.pk}").status_code == 404
     assert client.patch(f"/objectives/{theirs.pk}", {"title": "Mine now"}).status_code == 404
-    response = client.post("/objectives", {"title": "Delight customers", "cycle_id": world.cycle.pk,
-                                           "parent_ids": [theirs.pk]})
+    response = client.post(
+        "/objectives",
+        {"title": "Delight customers", "cycle_id": world.cycle.pk, "parent_ids": [theirs.pk]},
+    )
     assert response.status_code == 422
     other_cycle = client.post("/objectives", {"title": "Delight", "cycle_id": world.other_cycle.pk})
     assert other_cycle.json()["detail"][0]["loc"][-1] == "cycle_id"
@@ -117,11 +139,16 @@ def test_member_edits_only_what_they_own(world, api_as):
     assert client.patch(f"/objectives/{theirs.pk}", {"title": "Mine"}).status_code == 403
     own = client.post("/objectives", {"title": "Run my first marathon", "cycle_id": world.cycle.pk})
     assert own.status_code == 201 and own.json()["owner_person_id"] == world.mo.pk
-    team_owned = client.post("/objectives", {"title": "X", "cycle_id": world.cycle.pk,
-                                             "owner_team_id": world.growth.pk})
+    team_owned = client.post(
+        "/objectives", {"title": "X", "cycle_id": world.cycle.pk, "owner_team_id": world.growth.pk}
+    )
     assert team_owned.status_code == 403
-    assert api_as(world.vic).post("/objectives", {"title": "Y", "cycle_id": world.cycle.pk}
-                                  ).status_code == 403
+    assert (
+        api_as(world.vic)
+        .post("/objectives", {"title": "Y", "cycle_id": world.cycle.pk})
+        .status_code
+        == 403
+    )
 
 
 def test_cycles_and_teams_validation(world, api_as):
@@ -146,16 +173,32 @@ def test_key_result_validation(world, api_as):
     objective = make_objective(world.cycle, team=world.growth)
     client = api_as(world.lena)
 
-    bad = client.post("/key-results", {"objective_id": objective.pk, "title": "Raise NPS",
-                                       "target": "lots", "direction": "up", "kind": "vibe"})
+    bad = client.post(
+        "/key-results",
+        {
+            "objective_id": objective.pk,
+            "title": "Raise NPS",
+            "target": "lots",
+            "direction": "up",
+            "kind": "vibe",
+        },
+    )
     foreign = client.post("/key-results", {"objective_id": 999999, "title": "T", "target": 1})
 
     assert {d["loc"][-1] for d in bad.json()["detail"]} == {"target", "direction", "kind"}
     assert foreign.status_code == 422 and foreign.json()["detail"][0]["loc"][-1] == "objective_id"
-    decrease = client.post("/key-results", {
-        "objective_id": objective.pk, "title": "Cut acquisition cost from 120 to 80",
-        "start": 120, "target": 80, "direction": "decrease", "kind": "currency", "unit": "$",
-    })
+    decrease = client.post(
+        "/key-results",
+        {
+            "objective_id": objective.pk,
+            "title": "Cut acquisition cost from 120 to 80",
+            "start": 120,
+            "target": 80,
+            "direction": "decrease",
+            "kind": "currency",
+            "unit": "$",
+        },
+    )
     assert decrease.status_code == 201
     patched = client.patch(f"/key-results/{decrease.json()['id']}", {"target": 90})
     assert patched.json()["target"] == 90
@@ -171,8 +214,12 @@ def test_tokens_are_shown_once_hashed_and_revocable(world, api_as):
 
     raw = Client()
     ok = raw.get("/api/v1/kpis", HTTP_AUTHORIZATION=f"Bearer {secret}")
-    write = raw.post("/api/v1/kpis", {"name": "x"}, content_type="application/json",
-                     HTTP_AUTHORIZATION=f"Bearer {secret}")
+    write = raw.post(
+        "/api/v1/kpis",
+        {"name": "x"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
     revoked = client.delete(f"/tokens/{created.json()['id']}")
     after = raw.get("/api/v1/kpis", HTTP_AUTHORIZATION=f"Bearer {secret}")
 

@@ -28,8 +28,9 @@ def test_confidence_outside_0_10_is_refused(world):
     kr = make_kr(make_objective(world.cycle, team=world.growth))
 
     def checkin(confidence: int):  # type: ignore[no-untyped-def]
-        return lambda: CheckIn.objects.create(organization=world.org, key_result=kr, value=1,
-                                              confidence=confidence, created_at=NOW)
+        return lambda: CheckIn.objects.create(
+            organization=world.org, key_result=kr, value=1, confidence=confidence, created_at=NOW
+        )
 
     assert refused(checkin(11))
     assert not refused(checkin(10))
@@ -46,8 +47,9 @@ def test_weights_must_be_positive(world):
 
 def test_cycle_ends_after_it_starts(world):
     def cycle(name: str, end: dt.date):  # type: ignore[no-untyped-def]
-        return lambda: Cycle.objects.create(organization=world.org, name=name,
-                                            start=dt.date(2027, 1, 1), end=end)
+        return lambda: Cycle.objects.create(
+            organization=world.org, name=name, start=dt.date(2027, 1, 1), end=end
+        )
 
     assert refused(cycle("backwards", dt.date(2026, 12, 31)))
     assert refused(cycle("empty", dt.date(2027, 1, 1)))
@@ -58,8 +60,9 @@ def test_one_measurement_per_kpi_and_period(world):
     kpi = make_kpi(world.org)
 
     def measurement():  # type: ignore[no-untyped-def]
-        return Measurement.objects.create(organization=world.org, kpi=kpi, value=1,
-                                          period=dt.date(2026, 10, 1), recorded_at=NOW)
+        return Measurement.objects.create(
+            organization=world.org, kpi=kpi, value=1, period=dt.date(2026, 10, 1), recorded_at=NOW
+        )
 
     assert not refused(measurement)
     assert refused(measurement)
@@ -69,8 +72,9 @@ def test_an_objective_has_exactly_one_owner(world):
     from headway.okrs.models import Objective
 
     def objective(**owners):  # type: ignore[no-untyped-def]
-        return lambda: Objective.objects.create(organization=world.org, cycle=world.cycle,
-                                                title="Delight customers", **owners)
+        return lambda: Objective.objects.create(
+            organization=world.org, cycle=world.cycle, title="Delight customers", **owners
+        )
 
     assert refused(objective(owner_team=world.growth, owner_person=world.mo))
     assert refused(objective())

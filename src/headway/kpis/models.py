@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from django.db import models
-
-from headway.fields import value_field
 from django.db.models import Q
 
+from headway.fields import value_field
 from headway.kpis.choices import Aggregation, Cadence, KpiDirection, MeasurementSource
 from headway.orgs.models import Membership, Organization, Team
 
 
-
-def _optional_value() -> models.DecimalField:  # type: ignore[type-arg]
+def _optional_value() -> models.DecimalField:
     return value_field(null=True, blank=True)
 
 
