@@ -123,7 +123,7 @@ def main() -> int:
     (RESULTS / "latest.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     if connection.vendor != "sqlite":
-        from headway.demo.builder import delete_organization
+        from headway.orgs.services import delete_organization
 
         delete_organization(org)
     return 0

@@ -25,6 +25,7 @@ from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective,
 from headway.okrs.progress import key_result_progress
 from headway.okrs.services import recompute_objective, recompute_rollups
 from headway.orgs.models import Membership, Organization, Team, TeamMember, User
+from headway.orgs.services import delete_organization
 
 DEMO_SLUG = "demo"
 DEMO_USERNAME = "demo"
@@ -77,13 +78,6 @@ def load_demo(*, today: dt.date, reset: bool = False) -> Organization:
             raise DemoExists(f"the demo organization {DEMO_SLUG!r} already exists")
         delete_organization(existing)
     return _Builder(today).build()
-
-
-def delete_organization(org: Organization) -> None:
-    """Delete one organization and everything in it (PROTECT links are undone first)."""
-    Objective.objects.filter(organization=org).delete()  # KRs, check-ins, alignments go along
-    Team.objects.filter(organization=org).update(parent=None)
-    org.delete()
 
 
 def _decimal(value: float, decimals: int) -> Decimal:

@@ -41,6 +41,21 @@ def create_organization(*, name: str, slug: str = "", owner: User | None = None)
 
 
 @transaction.atomic
+@transaction.atomic
+def delete_organization(org: Organization) -> None:
+    """Delete one organization and everything in it.
+
+    Objectives protect their cycle and owners, and teams their parent, so that a stray delete
+    cannot orphan OKRs; here the whole tenant goes, so those links are undone first.
+    """
+    from headway.okrs.models import Objective
+
+    Objective.objects.filter(organization=org).delete()  # key results, check-ins, alignments too
+    Team.objects.filter(organization=org).update(parent=None)
+    org.delete()
+
+
+@transaction.atomic
 def add_member(
     *,
     organization: Organization,

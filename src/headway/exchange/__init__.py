@@ -1,0 +1,44 @@
+"""Whole-organization export and import as one JSON document.
+
+Layout (``format`` "headway-organization", ``version`` 1)::
+
+    format, version
+    organization   {name, slug, fiscal_year_start_month, created_at}
+    users          [{username, email, full_name, first_name, last_name, is_active, password,
+                     date_joined, last_login}]                       by username
+    memberships    [{user, role, title, created_at}]                 by username
+    teams          [{slug, name, parent, description, okrs_enabled, created_at,
+                     members: [{user, is_lead}]}]                    parents first, by slug
+    cycles         [{name, kind, start, end, state}]                 by start, name
+    kpis           [{key, name, ..., measurements: [{ref, period, value, ...}],
+                     benchmarks: [{ref, name, value, source, observed_on}]}]   by key
+    objectives     [{ref, cycle, title, ..., owner_team | owner_person, parents: [ref],
+                     key_results: [{ref, ..., kpi, checkins: [{ref, value, ...}]}]}]
+    rollups        [{cycle, team, progress, updated_at}]
+    api_tokens     [{ref, user, name, prefix, digest, scope, created_at, last_used_at,
+                     revoked_at}]
+    audit_events   [{action, actor, object_type, object | object_id, before, after,
+                     created_at}]                                    oldest first
+
+No database ids: users and members are named by username, teams by slug, cycles by name, KPIs
+by key, the organization by its slug, everything else by an export-local ``ref`` ("o1", "k1",
+"c1", "m1", "b1", "t1"). Decimals are exact strings, dates and times ISO 8601 in UTC. Passwords
+are Django password hashes. ``export_organization(import_organization(x))`` equals ``x`` for
+every ``x`` made by ``export_organization`` (when the users were new to the database).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from headway.exchange._common import FORMAT, VERSION
+from headway.exchange._export import export_organization
+from headway.exchange._import import import_organization
+
+__all__ = ["FORMAT", "VERSION", "dumps", "export_organization", "import_organization"]
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """The exported data as stable, readable JSON text."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
