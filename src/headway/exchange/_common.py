@@ -33,16 +33,6 @@ REF_MODELS: tuple[type[models.Model], ...] = (
 )
 REF_TYPES: frozenset[str] = frozenset(m._meta.label_lower for m in REF_MODELS)
 
-# The optional value columns of a KPI, in the order the file lists them.
-KPI_VALUES = (
-    "target",
-    "warning_threshold",
-    "critical_threshold",
-    "warning_recovery",
-    "critical_recovery",
-    "range_low",
-    "range_high",
-)
 VALUE_PLACES = 4
 WEIGHT_PLACES = 3
 

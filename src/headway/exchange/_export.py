@@ -8,7 +8,6 @@ from typing import Any
 from headway.audit.models import AuditEvent
 from headway.exchange._common import (
     FORMAT,
-    KPI_VALUES,
     REF_TYPES,
     VERSION,
     WEIGHT_PLACES,
@@ -325,7 +324,7 @@ def _kpis(
             "owner_team": team_slug.get(k.owner_team_id) if k.owner_team_id else None,
             "owner": member.get(k.owner_id) if k.owner_id else None,
         }
-        item.update((field, dec_out(getattr(k, field))) for field in KPI_VALUES)
+        item.update((field, dec_out(getattr(k, field))) for field in Kpi.VALUE_FIELDS)
         item.update(
             {
                 "created_at": dt_out(k.created_at),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from headway import core
 from headway.exchange import _read as r
-from headway.exchange._common import KPI_VALUES, label, max_length
+from headway.exchange._common import label, max_length
 from headway.kpis.choices import Aggregation, Cadence, KpiDirection, MeasurementSource
 from headway.kpis.models import Benchmark, Kpi, Measurement
 from headway.okrs.choices import CycleKind, CycleState, KRResultType, ObjectiveStatus
@@ -55,7 +55,7 @@ def read_kpis(imp: Importer, data: dict[str, Any]) -> None:
                 "aggregation",
                 "owner_team",
                 "owner",
-                *KPI_VALUES,
+                *Kpi.VALUE_FIELDS,
                 "created_at",
                 "updated_at",
                 "measurements",
@@ -88,7 +88,7 @@ def read_kpis(imp: Importer, data: dict[str, Any]) -> None:
             created_at=imp.stamp(d, p, "created_at"),
             updated_at=imp.stamp(d, p, "updated_at"),
         )
-        for field in KPI_VALUES:
+        for field in Kpi.VALUE_FIELDS:
             setattr(kpi, field, r.decimal(d, p, field, default=None, null=True))
         if (
             kpi.range_low is not None

@@ -15,6 +15,17 @@ def _optional_value() -> models.DecimalField:
 
 
 class Kpi(models.Model):
+    # The optional value columns (target, thresholds, recovery levels, range), in display order.
+    VALUE_FIELDS = (
+        "target",
+        "warning_threshold",
+        "critical_threshold",
+        "warning_recovery",
+        "critical_recovery",
+        "range_low",
+        "range_high",
+    )
+
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="kpis")
     key = models.SlugField(max_length=60, help_text="Stable identifier for imports and the API.")
     name = models.CharField(max_length=200)

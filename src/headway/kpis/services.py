@@ -39,15 +39,6 @@ KPI_FIELDS = [
     "range_low",
     "range_high",
 ]
-OPTIONAL_VALUES = [
-    "target",
-    "warning_threshold",
-    "critical_threshold",
-    "warning_recovery",
-    "critical_recovery",
-    "range_low",
-    "range_high",
-]
 
 
 def _clean_kpi(actor: Membership, data: dict[str, Any], instance: Kpi | None) -> dict[str, Any]:
@@ -81,7 +72,7 @@ def _clean_kpi(actor: Membership, data: dict[str, Any], instance: Kpi | None) ->
             if data[field] not in enum.values:
                 errors[field] = f"must be one of {', '.join(enum.values)}"
             clean[field] = data[field]
-    for field in OPTIONAL_VALUES:
+    for field in Kpi.VALUE_FIELDS:
         if field in data:
             try:
                 clean[field] = None if data[field] is None else to_value(data[field], field)

@@ -1,6 +1,6 @@
 from django.db import models
 
-from headway.core import Direction, KRKind, ObjectiveKind, PaceStatus
+from headway.core import Direction, KRKind, ObjectiveKind
 
 
 class CycleState(models.TextChoices):
@@ -34,8 +34,3 @@ DIRECTION_CHOICES = [
     (Direction.AT_MOST.value, "Stay at or below"),
 ]
 OBJECTIVE_KIND_CHOICES = [(k.value, k.value.capitalize()) for k in ObjectiveKind]
-PACE_COLOURS = {
-    PaceStatus.ON_TRACK: "green",
-    PaceStatus.AT_RISK: "amber",
-    PaceStatus.OFF_TRACK: "red",
-}

@@ -164,7 +164,7 @@ def _clean_objective(actor: Membership, data: dict[str, Any]) -> dict[str, Any]:
     if "description" in data:
         clean["description"] = data["description"] or ""
     if "kind" in data:
-        if data["kind"] not in core.ObjectiveKind.__members__.values():
+        if data["kind"] not in [k.value for k in core.ObjectiveKind]:
             errors["kind"] = "must be committed or aspirational"
         clean["kind"] = data["kind"]
     if "status" in data:
