@@ -61,7 +61,9 @@ def test_create_objective_with_parents_and_key_results(world, api_as):
 @pytest.mark.parametrize(
     ("body", "fields"),
     [
-        ({"title": "", "cycle_id": 0}, {"title", "cycle_id"}),
+        ({"title": "", "cycle_id": 999999}, {"title", "cycle_id"}),
+        ({"title": "Delight customers", "cycle_id": 0}, {"cycle_id"}),
+        ({"title": "Delight customers", "cycle_id": 2**70}, {"cycle_id"}),
         ({"title": "Delight customers", "cycle_id": "{cycle}", "weight": 0}, {"weight"}),
         ({"title": "Delight customers", "cycle_id": "{cycle}", "weight": -1}, {"weight"}),
         ({"title": "Delight customers", "cycle_id": "{cycle}", "kind": "maybe"}, {"kind"}),

@@ -3,10 +3,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from headway.api.auth import actor, writer
+from headway.api.types import Pagination
 from headway.okrs import selectors, services
 from headway.okrs.choices import CycleKind, CycleState
 from headway.okrs.models import Cycle
@@ -33,7 +34,7 @@ class CycleIn(Schema):
 
 
 @router.get("", response=list[CycleOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_cycles(request: HttpRequest):  # type: ignore[no-untyped-def]
     return selectors.cycles(actor(request).organization_id)
 

@@ -3,11 +3,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import Field
 
 from headway.api.auth import actor, writer
+from headway.api.types import Id, Pagination
 from headway.okrs import selectors, services
 from headway.okrs.models import CheckIn, KeyResult, Objective
 from headway.orgs.accessors import get_for, get_ref
@@ -20,7 +21,7 @@ Number = float | str
 
 class KeyResultOut(Schema):
     id: int
-    objective_id: int
+    objective_id: Id
     title: str
     kind: str
     unit: str
@@ -38,7 +39,7 @@ class KeyResultOut(Schema):
 
 
 class KeyResultIn(Schema):
-    objective_id: int
+    objective_id: Id
     title: str
     kind: str = "metric"
     unit: str = ""
@@ -46,8 +47,8 @@ class KeyResultIn(Schema):
     target: Number
     direction: str = "increase"
     weight: Number = 1.0
-    owner_id: int | None = None
-    kpi_id: int | None = None
+    owner_id: Id | None = None
+    kpi_id: Id | None = None
     result_type: str = "outcome"
 
 
@@ -59,8 +60,8 @@ class KeyResultPatch(Schema):
     target: Number | None = None
     direction: str | None = None
     weight: Number | None = None
-    owner_id: int | None = None
-    kpi_id: int | None = None
+    owner_id: Id | None = None
+    kpi_id: Id | None = None
     result_type: str | None = None
 
 
@@ -87,15 +88,15 @@ class CheckInResult(Schema):
 
 
 class KeyResultFilters(Schema):
-    objective_id: int | None = None
+    objective_id: Id | None = None
 
 
 class CheckInFilters(Schema):
-    key_result_id: int | None = None
+    key_result_id: Id | None = None
 
 
 @router.get("", response=list[KeyResultOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_key_results(request: HttpRequest, filters: Query[KeyResultFilters]):  # type: ignore[no-untyped-def]
     return selectors.key_results(actor(request).organization_id, **filters.dict())
 
@@ -122,7 +123,7 @@ def update_key_result(request: HttpRequest, kr_id: int, payload: KeyResultPatch)
 
 
 @router.get("/{kr_id}/check-ins", response=list[CheckInOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_key_result_checkins(request: HttpRequest, kr_id: int):  # type: ignore[no-untyped-def]
     get_for(actor(request), KeyResult, kr_id)
     return selectors.checkins(actor(request).organization_id, key_result_id=kr_id)
@@ -146,7 +147,7 @@ def check_in(request: HttpRequest, kr_id: int, payload: CheckInIn) -> Status[Any
 
 
 @checkins_router.get("", response=list[CheckInOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_checkins(request: HttpRequest, filters: Query[CheckInFilters]):  # type: ignore[no-untyped-def]
     return selectors.checkins(actor(request).organization_id, **filters.dict())
 

@@ -3,11 +3,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import Field
 
 from headway.api.auth import actor, writer
+from headway.api.types import Id, Pagination
 from headway.errors import ValidationFailed
 from headway.kpis import selectors, services
 from headway.kpis.choices import MeasurementSource
@@ -50,8 +51,8 @@ class KpiIn(Schema):
     direction: str = "higher"
     cadence: str = "month"
     aggregation: str = "last"
-    owner_team_id: int | None = None
-    owner_id: int | None = None
+    owner_team_id: Id | None = None
+    owner_id: Id | None = None
     target: Number | None = None
     warning_threshold: Number | None = None
     critical_threshold: Number | None = None
@@ -69,8 +70,8 @@ class KpiPatch(Schema):
     direction: str | None = None
     cadence: str | None = None
     aggregation: str | None = None
-    owner_team_id: int | None = None
-    owner_id: int | None = None
+    owner_team_id: Id | None = None
+    owner_id: Id | None = None
     target: Number | None = None
     warning_threshold: Number | None = None
     critical_threshold: Number | None = None
@@ -143,7 +144,7 @@ def _one(request: HttpRequest, kpi_id: int) -> Kpi:
 
 
 @router.get("", response=list[KpiOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_kpis(request: HttpRequest):  # type: ignore[no-untyped-def]
     return selectors.kpis(actor(request).organization_id)
 
@@ -167,7 +168,7 @@ def update_kpi(request: HttpRequest, kpi_id: int, payload: KpiPatch) -> Kpi:
 
 
 @router.get("/{kpi_id}/measurements", response=list[MeasurementOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_measurements(request: HttpRequest, kpi_id: int, filters: Query[MeasurementFilters]):  # type: ignore[no-untyped-def]
     kpi = get_for(actor(request), Kpi, kpi_id)
     return selectors.measurements(kpi, **filters.dict())
@@ -201,7 +202,7 @@ def upsert_many(request: HttpRequest, payload: KeyedMeasurementBatch) -> Any:
 
 
 @router.get("/{kpi_id}/benchmarks", response=list[BenchmarkOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_benchmarks(request: HttpRequest, kpi_id: int):  # type: ignore[no-untyped-def]
     kpi = get_for(actor(request), Kpi, kpi_id)
     return Benchmark.objects.filter(kpi=kpi).order_by("name", "id")

@@ -3,11 +3,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import Field
 
 from headway.api.auth import actor, writer
+from headway.api.types import Id, Pagination
 from headway.okrs import selectors, services
 from headway.okrs.models import Objective
 from headway.okrs.progress import pace
@@ -18,7 +19,7 @@ router = Router(tags=["objectives"])
 
 class ObjectiveOut(Schema):
     id: int
-    cycle_id: int
+    cycle_id: Id
     title: str
     description: str
     owner_team_id: int | None
@@ -45,33 +46,33 @@ class ObjectiveOut(Schema):
 
 
 class ObjectiveFilters(Schema):
-    cycle_id: int | None = None
-    team_id: int | None = None
-    owner_person_id: int | None = None
+    cycle_id: Id | None = None
+    team_id: Id | None = None
+    owner_person_id: Id | None = None
     status: str | None = None
 
 
 class ObjectiveIn(Schema):
     title: str
-    cycle_id: int
+    cycle_id: Id
     description: str = ""
-    owner_team_id: int | None = None
-    owner_person_id: int | None = None
+    owner_team_id: Id | None = None
+    owner_person_id: Id | None = None
     kind: str = "aspirational"
     weight: float = Field(1.0, description="Relative weight in roll-ups; must be > 0.")
-    parent_ids: list[int] = []
+    parent_ids: list[Id] = []
 
 
 class ObjectivePatch(Schema):
     title: str | None = None
-    cycle_id: int | None = None
+    cycle_id: Id | None = None
     description: str | None = None
-    owner_team_id: int | None = None
-    owner_person_id: int | None = None
+    owner_team_id: Id | None = None
+    owner_person_id: Id | None = None
     kind: str | None = None
     status: str | None = None
     weight: float | None = None
-    parent_ids: list[int] | None = None
+    parent_ids: list[Id] | None = None
 
 
 def _one(request: HttpRequest, objective_id: int) -> Objective:
@@ -80,7 +81,7 @@ def _one(request: HttpRequest, objective_id: int) -> Objective:
 
 
 @router.get("", response=list[ObjectiveOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_objectives(request: HttpRequest, filters: Query[ObjectiveFilters]):  # type: ignore[no-untyped-def]
     return selectors.objectives(actor(request).organization_id, **filters.dict())
 

@@ -1,9 +1,10 @@
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from headway.api.auth import actor
+from headway.api.types import Pagination
 from headway.orgs.accessors import get_for
 from headway.orgs.models import Membership
 
@@ -46,7 +47,7 @@ def _people(org_id: int) -> QuerySet[Membership]:
 
 
 @router.get("", response=list[PersonOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_people(request: HttpRequest):  # type: ignore[no-untyped-def]
     return _people(actor(request).organization_id)
 

@@ -3,10 +3,11 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from headway.api.auth import actor, writer
+from headway.api.types import Id, Pagination
 from headway.orgs import services
 from headway.orgs.accessors import get_for, get_ref
 from headway.orgs.models import Team
@@ -36,7 +37,7 @@ class TeamOut(Schema):
 class TeamIn(Schema):
     name: str
     slug: str = ""
-    parent_id: int | None = None
+    parent_id: Id | None = None
     description: str = ""
 
 
@@ -47,7 +48,7 @@ def _teams(org_id: int) -> QuerySet[Team]:
 
 
 @router.get("", response=list[TeamOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_teams(request: HttpRequest):  # type: ignore[no-untyped-def]
     return _teams(actor(request).organization_id)
 

@@ -3,10 +3,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from headway.api.auth import actor, writer
+from headway.api.types import Pagination
 from headway.orgs import services
 from headway.orgs.accessors import get_for
 from headway.orgs.models import ApiToken
@@ -34,7 +35,7 @@ class TokenIn(Schema):
 
 
 @router.get("", response=list[TokenOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_tokens(request: HttpRequest):  # type: ignore[no-untyped-def]
     return ApiToken.objects.filter(membership=actor(request)).order_by("-created_at", "-id")
 

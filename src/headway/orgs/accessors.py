@@ -13,6 +13,15 @@ from headway.errors import NotFound, ValidationFailed
 from headway.orgs.models import Membership
 
 M = TypeVar("M", bound=models.Model)
+# Primary keys are signed 64-bit integers on every supported database.
+MAX_ID = 2**63 - 1
+
+
+def _is_id(pk: Any) -> bool:
+    try:
+        return 0 < int(pk) <= MAX_ID
+    except (TypeError, ValueError):
+        return False
 
 
 def get_for(
@@ -26,10 +35,7 @@ def get_for(
     queryset = model._default_manager.filter(organization_id=membership.organization_id)
     if select:
         queryset = queryset.select_related(*select)
-    try:
-        found = queryset.filter(pk=pk, **lookup).first() if pk is not None else None
-    except (ValueError, TypeError):
-        found = None
+    found = queryset.filter(pk=pk, **lookup).first() if _is_id(pk) else None
     if found is None:
         raise NotFound(str(model._meta.verbose_name), pk)
     return found
