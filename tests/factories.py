@@ -118,7 +118,7 @@ def make_kr(
         owner=owner,
         **extra,
     )
-    recompute_rollups(objective.cycle, [objective.owner_team_id] if objective.owner_team_id else [])
+    recompute_rollups(objective.cycle, [objective.owner_team_id])
     return kr
 
 

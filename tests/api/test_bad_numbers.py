@@ -33,7 +33,11 @@ def test_out_of_range_ids_in_the_path_are_not_found(world, api_as, path):
 @pytest.mark.parametrize(
     ("path", "body", "field"),
     [
-        ("/objectives", {"title": "Delight", "cycle_id": 1, "owner_team_id": HUGE}, "owner_team_id"),
+        (
+            "/objectives",
+            {"title": "Delight", "cycle_id": 1, "owner_team_id": HUGE},
+            "owner_team_id",
+        ),
         ("/objectives", {"title": "Delight", "cycle_id": 1, "parent_ids": [HUGE]}, "parent_ids"),
         ("/key-results", {"objective_id": HUGE, "title": "T", "target": 1}, "objective_id"),
         ("/teams", {"name": "Sales", "parent_id": HUGE}, "parent_id"),

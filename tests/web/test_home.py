@@ -62,3 +62,28 @@ def test_home_shows_the_demo_organization(client, db):
     assert "Organization progress" in page
     assert "Bring new inbound leads to the website" in page
     assert "Increase user engagement" in page
+
+
+def _home_queries(client, world, size: int) -> int:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(size):
+        objective = make_objective(world.cycle, team=world.growth, title=f"Objective {i}")
+        make_kr(objective, f"KR {i}", "0", "10", owner=world.mo)
+    client.login(username="mo", password=PASSWORD)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/").status_code == 200
+    return len(captured.captured_queries)
+
+
+@time_machine.travel(dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC), tick=False)
+def test_home_query_count_is_pinned(world, client):
+    # session, user, membership, cycle, roll-ups, my KRs, my teams, team tree, objectives with
+    # their parents and key results, the organization switcher.
+    assert _home_queries(client, world, 10) == 12
+
+
+@time_machine.travel(dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC), tick=False)
+def test_home_query_count_does_not_grow_with_data(world, client):
+    assert _home_queries(client, world, 200) == 12

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from headway.audit.mixins import AuditedAdmin
 from headway.kpis.models import Benchmark, Kpi
 
 
@@ -9,7 +10,7 @@ class BenchmarkInline(admin.TabularInline):
 
 
 @admin.register(Kpi)
-class KpiAdmin(admin.ModelAdmin):
+class KpiAdmin(AuditedAdmin):
     list_display = ("name", "organization", "unit", "direction", "cadence", "owner_team")
     list_filter = ("organization", "cadence", "direction")
     search_fields = ("name", "key")

@@ -1,10 +1,15 @@
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.http import HttpRequest
+
+from headway.audit.mixins import AuditedAdmin
 from headway.okrs.models import Cycle, KeyResult, Objective
+from headway.okrs.services import refresh_objective
 
 
 @admin.register(Cycle)
-class CycleAdmin(admin.ModelAdmin):
+class CycleAdmin(AuditedAdmin):
     list_display = ("name", "organization", "kind", "start", "end", "state")
     list_filter = ("organization", "state", "kind")
 
@@ -17,9 +22,14 @@ class KeyResultInline(admin.TabularInline):
 
 
 @admin.register(Objective)
-class ObjectiveAdmin(admin.ModelAdmin):
+class ObjectiveAdmin(AuditedAdmin):
     list_display = ("title", "organization", "cycle", "owner_team", "owner_person", "progress")
     list_filter = ("organization", "cycle", "status", "kind")
     search_fields = ("title",)
     readonly_fields = ("progress",)
     inlines = (KeyResultInline,)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Key results edited inline change the stored progress: bring the roll-ups along.
+        super().save_related(request, form, formsets, change)
+        refresh_objective(form.instance)

@@ -65,14 +65,14 @@ def recompute_objective(objective: Objective) -> float:
     return progress
 
 
-def recompute_rollups(cycle: Cycle, team_ids: Iterable[int]) -> None:
+def recompute_rollups(cycle: Cycle, team_ids: Iterable[int | None]) -> None:
     """Team roll-ups for ``team_ids`` and the organization's, for one cycle.
 
     A team's progress is the weighted mean of the active objectives it owns; the organization's is
     that of every active team objective in the cycle (personal objectives stay personal).
     """
     active = Objective.objects.filter(cycle=cycle, status=ObjectiveStatus.ACTIVE)
-    for team_id in set(team_ids):
+    for team_id in {t for t in team_ids if t is not None}:
         rows = active.filter(owner_team_id=team_id).values_list("progress", "weight")
         Rollup.objects.update_or_create(
             organization_id=cycle.organization_id,
@@ -91,8 +91,17 @@ def recompute_rollups(cycle: Cycle, team_ids: Iterable[int]) -> None:
 
 def _refresh_from_objective(objective: Objective, *extra_team_ids: int | None) -> None:
     recompute_objective(objective)
-    teams = [t for t in (objective.owner_team_id, *extra_team_ids) if t is not None]
-    recompute_rollups(objective.cycle, teams)
+    recompute_rollups(objective.cycle, [objective.owner_team_id, *extra_team_ids])
+
+
+@transaction.atomic
+def refresh_objective(objective: Objective) -> None:
+    """Recompute an objective from its key results' values, after edits made outside services."""
+    for kr in objective.key_results.all():
+        progress = key_result_progress(kr)
+        if progress != kr.progress:
+            KeyResult.objects.filter(pk=kr.pk).update(progress=progress)
+    _refresh_from_objective(objective)
 
 
 # --- cycles -----------------------------------------------------------------------------------
@@ -249,7 +258,7 @@ def create_objective(*, actor: Membership, **data: Any) -> Objective:
     objective = Objective.objects.create(organization_id=actor.organization_id, **clean)
     if parents:
         _set_parents(objective, parents)
-    recompute_rollups(objective.cycle, [objective.owner_team_id] if objective.owner_team_id else [])
+    recompute_rollups(objective.cycle, [objective.owner_team_id])
     audit.record(
         organization_id=objective.organization_id,
         actor_id=actor.user_id,
@@ -279,7 +288,7 @@ def update_objective(*, actor: Membership, objective: Objective, **data: Any) ->
     if parents is not None:
         _set_parents(objective, parents)
     if objective.cycle_id != old_cycle.pk:
-        recompute_rollups(old_cycle, [old_team] if old_team else [])
+        recompute_rollups(old_cycle, [old_team])
     _refresh_from_objective(objective, old_team)
     audit.record(
         organization_id=objective.organization_id,

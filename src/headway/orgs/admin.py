@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from headway.audit.mixins import AuditedAdmin
 from headway.orgs.models import ApiToken, Membership, Organization, Team, TeamMember, User
 
 
@@ -17,7 +18,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(AuditedAdmin):
     list_display = ("name", "slug", "fiscal_year_start_month", "created_at")
     prepopulated_fields = {"slug": ("name",)}
     inlines = (MembershipInline,)
@@ -30,7 +31,7 @@ class TeamMemberInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AuditedAdmin):
     list_display = ("name", "organization", "parent", "okrs_enabled")
     list_filter = ("organization", "okrs_enabled")
     search_fields = ("name", "slug")
@@ -38,13 +39,13 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdmin):
     list_display = ("user", "organization", "role", "title")
     list_filter = ("organization", "role")
     search_fields = ("user__username", "user__full_name", "user__email")
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditedAdmin):
     list_display = ("name", "prefix", "membership", "scope", "created_at", "revoked_at")
     readonly_fields = ("prefix", "digest", "created_at", "last_used_at")
