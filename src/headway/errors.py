@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # Matches DecimalField(max_digits=20, decimal_places=4): 16 digits before the point.
 VALUE_LIMIT = Decimal("1e16")
@@ -61,3 +64,42 @@ def to_weight(raw: Any, field: str = "weight") -> Decimal:
     if value >= Decimal("100000"):
         raise ValidationFailed({field: "is too large"})
     return value.quantize(Decimal("0.001"))
+
+
+class Problems:
+    """Collects field errors so that bad input is answered with all of its problems at once."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, message)
+
+    def check(self, convert: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """``convert(*args, **kwargs)``, or None with its ValidationFailed recorded."""
+        try:
+            return convert(*args, **kwargs)
+        except ValidationFailed as exc:
+            for field, message in exc.errors.items():
+                self.add(field, message)
+            return None
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise ValidationFailed(self.errors)
+
+
+def to_text(raw: Any, field: str, *, max_length: int, required: bool = True) -> str:
+    text = "" if raw is None else str(raw).strip()
+    if required and not text:
+        raise ValidationFailed({field: "is required"})
+    if len(text) > max_length:
+        raise ValidationFailed({field: f"must be at most {max_length} characters"})
+    return text
+
+
+def to_choice(raw: Any, field: str, allowed: Iterable[str]) -> str:
+    options = list(allowed)
+    if raw not in options:
+        raise ValidationFailed({field: f"must be one of {', '.join(options)}"})
+    return str(raw)

@@ -15,10 +15,11 @@ from django.utils.text import slugify
 from headway.audit import services as audit
 from headway.core.periods import Cadence as CoreCadence
 from headway.core.periods import period_start
-from headway.errors import ValidationFailed, to_value
+from headway.errors import Problems, ValidationFailed, to_choice, to_text, to_value
 from headway.kpis.choices import Aggregation, Cadence, KpiDirection, MeasurementSource
 from headway.kpis.models import Benchmark, Kpi, Measurement
 from headway.orgs import permissions
+from headway.orgs.accessors import get_ref
 from headway.orgs.models import Membership, Team
 
 KPI_FIELDS = [
@@ -41,63 +42,47 @@ KPI_FIELDS = [
 ]
 
 
+KPI_CHOICES = {"direction": KpiDirection, "cadence": Cadence, "aggregation": Aggregation}
+
+
 def _clean_kpi(actor: Membership, data: dict[str, Any], instance: Kpi | None) -> dict[str, Any]:
-    org_id = actor.organization_id
-    errors: dict[str, str] = {}
+    problems = Problems()
     clean: dict[str, Any] = {}
     if "name" in data:
-        name = (data["name"] or "").strip()
-        if not name:
-            errors["name"] = "is required"
-        elif len(name) > 200:
-            errors["name"] = "must be at most 200 characters"
-        clean["name"] = name
+        clean["name"] = problems.check(to_text, data["name"], "name", max_length=200)
     if "key" in data or instance is None:
         key = slugify(data.get("key") or data.get("name") or "")[:60]
+        taken = Kpi.objects.filter(organization_id=actor.organization_id, key=key)
+        if instance is not None:
+            taken = taken.exclude(pk=instance.pk)
         if not key:
-            errors["key"] = "is required"
-        else:
-            taken = Kpi.objects.filter(organization_id=org_id, key=key)
-            if instance is not None:
-                taken = taken.exclude(pk=instance.pk)
-            if taken.exists():
-                errors["key"] = f"a KPI with key {key!r} already exists"
+            problems.add("key", "is required")
+        elif taken.exists():
+            problems.add("key", f"a KPI with key {key!r} already exists")
         clean["key"] = key
-    for field in ("description", "unit"):
+    if "description" in data:
+        clean["description"] = data["description"] or ""
+    if "unit" in data:
+        clean["unit"] = problems.check(to_text, data["unit"], "unit", max_length=30, required=False)
+    for field, choices in KPI_CHOICES.items():
         if field in data:
-            clean[field] = (data[field] or "")[: 30 if field == "unit" else None]
-    choices = {"direction": KpiDirection, "cadence": Cadence, "aggregation": Aggregation}
-    for field, enum in choices.items():
-        if field in data:
-            if data[field] not in enum.values:
-                errors[field] = f"must be one of {', '.join(enum.values)}"
-            clean[field] = data[field]
+            clean[field] = problems.check(to_choice, data[field], field, choices.values)
     for field in Kpi.VALUE_FIELDS:
         if field in data:
-            try:
-                clean[field] = None if data[field] is None else to_value(data[field], field)
-            except ValidationFailed as exc:
-                errors.update(exc.errors)
-    if data.get("owner_team_id") is not None:
-        team = Team.objects.filter(organization_id=org_id, pk=data["owner_team_id"]).first()
-        if team is None:
-            errors["owner_team_id"] = "no such team in this organization"
-        clean["owner_team"] = team
-    elif "owner_team_id" in data:
-        clean["owner_team"] = None
-    if data.get("owner_id") is not None:
-        owner = Membership.objects.filter(organization_id=org_id, pk=data["owner_id"]).first()
-        if owner is None:
-            errors["owner_id"] = "no such person in this organization"
-        clean["owner"] = owner
-    elif "owner_id" in data:
-        clean["owner"] = None
+            clean[field] = (
+                None if data[field] is None else problems.check(to_value, data[field], field)
+            )
+    if "owner_team_id" in data:
+        clean["owner_team"] = problems.check(
+            get_ref, actor, Team, data["owner_team_id"], "owner_team_id"
+        )
+    if "owner_id" in data:
+        clean["owner"] = problems.check(get_ref, actor, Membership, data["owner_id"], "owner_id")
     low = clean.get("range_low", getattr(instance, "range_low", None))
     high = clean.get("range_high", getattr(instance, "range_high", None))
     if low is not None and high is not None and low > high:
-        errors["range_low"] = "must not be above range_high"
-    if errors:
-        raise ValidationFailed(errors)
+        problems.add("range_low", "must not be above range_high")
+    problems.raise_any()
     return clean
 
 
@@ -328,18 +313,12 @@ def create_benchmark(
 ) -> Benchmark:
     if not permissions.can_edit_kpi(actor, kpi):
         raise PermissionDenied("you may not add benchmarks to this KPI")
-    errors: dict[str, str] = {}
-    name = (name or "").strip()
-    if not name:
-        errors["name"] = "is required"
-    elif Benchmark.objects.filter(kpi=kpi, name=name).exists():
-        errors["name"] = f"this KPI already has a benchmark named {name!r}"
-    try:
-        clean_value = to_value(value, "value")
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-    if errors:
-        raise ValidationFailed(errors)
+    problems = Problems()
+    name = problems.check(to_text, name, "name", max_length=200) or ""
+    if name and Benchmark.objects.filter(kpi=kpi, name=name).exists():
+        problems.add("name", f"this KPI already has a benchmark named {name!r}")
+    clean_value = problems.check(to_value, value, "value")
+    problems.raise_any()
     benchmark = Benchmark.objects.create(
         organization_id=kpi.organization_id,
         kpi=kpi,

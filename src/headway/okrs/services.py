@@ -18,11 +18,20 @@ from django.utils import timezone
 from headway import core
 from headway.audit import services as audit
 from headway.core.tree import descendants
-from headway.errors import ValidationFailed, to_confidence, to_value, to_weight
+from headway.errors import (
+    Problems,
+    ValidationFailed,
+    to_choice,
+    to_confidence,
+    to_text,
+    to_value,
+    to_weight,
+)
 from headway.okrs.choices import CycleKind, CycleState, KRResultType, ObjectiveStatus
 from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Rollup
 from headway.okrs.progress import key_result_progress, weighted_progress
 from headway.orgs import permissions
+from headway.orgs.accessors import get_ref
 from headway.orgs.models import Membership, Team
 
 OBJECTIVE_FIELDS = [
@@ -123,20 +132,15 @@ def create_cycle(
     state: str = CycleState.PLANNING,
 ) -> Cycle:
     _ensure_admin(actor)
-    errors: dict[str, str] = {}
-    name = (name or "").strip()
-    if not name:
-        errors["name"] = "is required"
-    elif Cycle.objects.filter(organization_id=actor.organization_id, name=name).exists():
-        errors["name"] = f"a cycle named {name!r} already exists"
+    problems = Problems()
+    name = problems.check(to_text, name, "name", max_length=60) or ""
+    if name and Cycle.objects.filter(organization_id=actor.organization_id, name=name).exists():
+        problems.add("name", f"a cycle named {name!r} already exists")
     if end <= start:
-        errors["end"] = "must be after the start"
-    if kind not in CycleKind.values:
-        errors["kind"] = f"must be one of {', '.join(CycleKind.values)}"
-    if state not in CycleState.values:
-        errors["state"] = f"must be one of {', '.join(CycleState.values)}"
-    if errors:
-        raise ValidationFailed(errors)
+        problems.add("end", "must be after the start")
+    problems.check(to_choice, kind, "kind", CycleKind.values)
+    problems.check(to_choice, state, "state", CycleState.values)
+    problems.raise_any()
     cycle = Cycle.objects.create(
         organization_id=actor.organization_id,
         name=name,
@@ -158,63 +162,47 @@ def create_cycle(
 # --- objectives -------------------------------------------------------------------------------
 
 
+OBJECTIVE_KINDS = [k.value for k in core.ObjectiveKind]
+
+
 def _clean_objective(actor: Membership, data: dict[str, Any]) -> dict[str, Any]:
-    """Validate objective fields given by the caller; resolves ids within the organization."""
-    org_id = actor.organization_id
-    errors: dict[str, str] = {}
+    """Validate the objective fields given by the caller; ids resolve within the organization."""
+    problems = Problems()
     clean: dict[str, Any] = {}
     if "title" in data:
-        title = (data["title"] or "").strip()
-        if not title:
-            errors["title"] = "is required"
-        elif len(title) > 200:
-            errors["title"] = "must be at most 200 characters"
-        clean["title"] = title
+        clean["title"] = problems.check(to_text, data["title"], "title", max_length=200)
     if "description" in data:
         clean["description"] = data["description"] or ""
     if "kind" in data:
-        if data["kind"] not in [k.value for k in core.ObjectiveKind]:
-            errors["kind"] = "must be committed or aspirational"
-        clean["kind"] = data["kind"]
+        clean["kind"] = problems.check(to_choice, data["kind"], "kind", OBJECTIVE_KINDS)
     if "status" in data:
-        if data["status"] not in ObjectiveStatus.values:
-            errors["status"] = f"must be one of {', '.join(ObjectiveStatus.values)}"
-        clean["status"] = data["status"]
+        clean["status"] = problems.check(
+            to_choice, data["status"], "status", ObjectiveStatus.values
+        )
     if "weight" in data:
-        try:
-            clean["weight"] = to_weight(data["weight"])
-        except ValidationFailed as exc:
-            errors.update(exc.errors)
+        clean["weight"] = problems.check(to_weight, data["weight"])
     if "cycle_id" in data:
-        cycle = Cycle.objects.filter(organization_id=org_id, pk=data["cycle_id"]).first()
-        if cycle is None:
-            errors["cycle_id"] = "no such cycle in this organization"
-        elif cycle.state == CycleState.CLOSED:
-            errors["cycle_id"] = "the cycle is closed"
+        cycle = problems.check(get_ref, actor, Cycle, data["cycle_id"], "cycle_id")
+        if data["cycle_id"] is None:
+            problems.add("cycle_id", "is required")
+        elif cycle is not None and cycle.state == CycleState.CLOSED:
+            problems.add("cycle_id", "the cycle is closed")
         clean["cycle"] = cycle
     if "owner_team_id" in data or "owner_person_id" in data:
         team_id, person_id = data.get("owner_team_id"), data.get("owner_person_id")
         if (team_id is None) == (person_id is None):
-            errors["owner_team_id"] = "give exactly one owner: a team or a person"
-        elif team_id is not None:
-            team = Team.objects.filter(organization_id=org_id, pk=team_id).first()
-            if team is None:
-                errors["owner_team_id"] = "no such team in this organization"
-            clean["owner_team"], clean["owner_person"] = team, None
-        else:
-            assert person_id is not None
-            person = Membership.objects.filter(organization_id=org_id, pk=person_id).first()
-            if person is None:
-                errors["owner_person_id"] = "no such person in this organization"
-            clean["owner_team"], clean["owner_person"] = None, person
+            problems.add("owner_team_id", "give exactly one owner: a team or a person")
+        clean["owner_team"] = problems.check(get_ref, actor, Team, team_id, "owner_team_id")
+        clean["owner_person"] = problems.check(
+            get_ref, actor, Membership, person_id, "owner_person_id"
+        )
     if "parent_ids" in data:
         ids = list(dict.fromkeys(data["parent_ids"] or []))
-        parents = list(Objective.objects.filter(organization_id=org_id, pk__in=ids))
+        parents = list(Objective.objects.filter(organization_id=actor.organization_id, pk__in=ids))
         if len(parents) != len(ids):
-            errors["parent_ids"] = "every parent must be an objective of this organization"
+            problems.add("parent_ids", "every parent must be an objective of this organization")
         clean["parents"] = parents
-    if errors:
-        raise ValidationFailed(errors)
+    problems.raise_any()
     return clean
 
 
@@ -304,61 +292,35 @@ def update_objective(*, actor: Membership, objective: Objective, **data: Any) ->
 # --- key results ------------------------------------------------------------------------------
 
 
+KR_CHOICES = {
+    "kind": [k.value for k in core.KRKind],
+    "direction": [d.value for d in core.Direction],
+    "result_type": KRResultType.values,
+}
+
+
 def _clean_key_result(actor: Membership, data: dict[str, Any]) -> dict[str, Any]:
     from headway.kpis.models import Kpi
 
-    errors: dict[str, str] = {}
+    problems = Problems()
     clean: dict[str, Any] = {}
     if "title" in data:
-        title = (data["title"] or "").strip()
-        if not title:
-            errors["title"] = "is required"
-        elif len(title) > 200:
-            errors["title"] = "must be at most 200 characters"
-        clean["title"] = title
-    choices = {
-        "kind": [k.value for k in core.KRKind],
-        "direction": [d.value for d in core.Direction],
-        "result_type": KRResultType.values,
-    }
-    for field, allowed in choices.items():
+        clean["title"] = problems.check(to_text, data["title"], "title", max_length=200)
+    for field, allowed in KR_CHOICES.items():
         if field in data:
-            if data[field] not in allowed:
-                errors[field] = f"must be one of {', '.join(allowed)}"
-            clean[field] = data[field]
+            clean[field] = problems.check(to_choice, data[field], field, allowed)
     if "unit" in data:
-        clean["unit"] = (data["unit"] or "")[:30]
+        clean["unit"] = problems.check(to_text, data["unit"], "unit", max_length=30, required=False)
     for field in ("start", "target"):
         if field in data:
-            try:
-                clean[field] = to_value(data[field], field)
-            except ValidationFailed as exc:
-                errors.update(exc.errors)
+            clean[field] = problems.check(to_value, data[field], field)
     if "weight" in data:
-        try:
-            clean["weight"] = to_weight(data["weight"])
-        except ValidationFailed as exc:
-            errors.update(exc.errors)
+        clean["weight"] = problems.check(to_weight, data["weight"])
     if "owner_id" in data:
-        owner = None
-        if data["owner_id"] is not None:
-            owner = Membership.objects.filter(
-                organization_id=actor.organization_id, pk=data["owner_id"]
-            ).first()
-            if owner is None:
-                errors["owner_id"] = "no such person in this organization"
-        clean["owner"] = owner
+        clean["owner"] = problems.check(get_ref, actor, Membership, data["owner_id"], "owner_id")
     if "kpi_id" in data:
-        kpi = None
-        if data["kpi_id"] is not None:
-            kpi = Kpi.objects.filter(
-                organization_id=actor.organization_id, pk=data["kpi_id"]
-            ).first()
-            if kpi is None:
-                errors["kpi_id"] = "no such KPI in this organization"
-        clean["kpi"] = kpi
-    if errors:
-        raise ValidationFailed(errors)
+        clean["kpi"] = problems.check(get_ref, actor, Kpi, data["kpi_id"], "kpi_id")
+    problems.raise_any()
     return clean
 
 
@@ -428,20 +390,11 @@ def record_checkin(
     """Record a check-in and move the key result, objective, team and organization with it."""
     if not permissions.can_check_in(actor, key_result):
         raise PermissionDenied("you may not check in on this key result")
-    errors: dict[str, str] = {}
-    clean_value = clean_confidence = None
-    try:
-        clean_value = to_value(value, "value")
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-    try:
-        clean_confidence = to_confidence(confidence)
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-    if len(note or "") > 5000:
-        errors["note"] = "must be at most 5000 characters"
-    if errors:
-        raise ValidationFailed(errors)
+    problems = Problems()
+    clean_value = problems.check(to_value, value, "value")
+    clean_confidence = problems.check(to_confidence, confidence)
+    clean_note = problems.check(to_text, note, "note", max_length=5000, required=False)
+    problems.raise_any()
     assert clean_value is not None and clean_confidence is not None
     # Lock the key result so concurrent check-ins apply one after the other.
     kr = (
@@ -458,7 +411,7 @@ def record_checkin(
         key_result=kr,
         value=clean_value,
         confidence=clean_confidence,
-        note=note or "",
+        note=clean_note or "",
         author=actor,
         created_at=at,
     )

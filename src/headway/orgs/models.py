@@ -51,6 +51,8 @@ class Membership(models.Model):
 
     class Meta:
         ordering = ["user__username"]
+        verbose_name = "person"
+        verbose_name_plural = "people"
         constraints = [
             models.UniqueConstraint(fields=["organization", "user"], name="membership_unique"),
             models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),

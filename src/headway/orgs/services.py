@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from headway.audit import services as audit
-from headway.errors import ValidationFailed
+from headway.errors import Problems, ValidationFailed, to_text
 from headway.orgs import permissions
 from headway.orgs.choices import Role
 from headway.orgs.models import ApiToken, Membership, Organization, Team, TeamMember, User
@@ -92,17 +92,14 @@ def create_team(
 ) -> Team:
     if not permissions.can_administer(actor):
         raise PermissionDenied("only an admin may create teams")
-    name = (name or "").strip()
+    problems = Problems()
+    name = problems.check(to_text, name, "name", max_length=200) or ""
     slug = slugify(slug or name)[:60]
-    errors: dict[str, str] = {}
-    if not name:
-        errors["name"] = "is required"
-    elif Team.objects.filter(organization_id=actor.organization_id, slug=slug).exists():
-        errors["slug"] = f"a team {slug!r} already exists"
+    if name and Team.objects.filter(organization_id=actor.organization_id, slug=slug).exists():
+        problems.add("slug", f"a team {slug!r} already exists")
     if parent is not None and parent.organization_id != actor.organization_id:
-        errors["parent_id"] = "no such team in this organization"
-    if errors:
-        raise ValidationFailed(errors)
+        problems.add("parent_id", "no such team in this organization")
+    problems.raise_any()
     team = Team.objects.create(
         organization_id=actor.organization_id,
         name=name,
