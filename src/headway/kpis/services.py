@@ -32,13 +32,7 @@ KPI_FIELDS = [
     "aggregation",
     "owner_team",
     "owner",
-    "target",
-    "warning_threshold",
-    "critical_threshold",
-    "warning_recovery",
-    "critical_recovery",
-    "range_low",
-    "range_high",
+    *Kpi.VALUE_FIELDS,
 ]
 
 
