@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint typecheck migrations-check test-sqlite test-postgres coverage bench install uv
+.PHONY: browser run test lint typecheck migrations-check test-sqlite test-postgres coverage bench install uv
 
 uv:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -30,13 +30,17 @@ typecheck: install
 migrations-check: install
 	HEADWAY_DATA_DIR=$$(mktemp -d) $(UV) run python manage.py makemigrations --check --dry-run
 
-test-sqlite: install
+# Browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+test-sqlite: install browser
 	env -u DATABASE_URL $(UV) run pytest $(PYTEST_ARGS)
 
 # Runs only when DATABASE_URL names a PostgreSQL database (see README).
 test-postgres: install
 	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
-		$(UV) run pytest $(PYTEST_ARGS); \
+		$(UV) run pytest -m "not browser" $(PYTEST_ARGS); \
 	else \
 		echo "DATABASE_URL is not a PostgreSQL URL: skipping the PostgreSQL run (try DATABASE_URL=$(PG_URL) make test)"; \
 	fi

@@ -59,7 +59,8 @@ def test_home_shows_the_demo_organization(client, db):
     assert response.status_code == 200
     page = response.content.decode()
     assert "2026-Q4" in page
-    assert "Organization progress" in page
+    assert "2026-Q4 score" in page
+    assert "KPIs to watch" in page
     assert "Bring new inbound leads to the website" in page
     assert "Increase user engagement" in page
 
@@ -68,9 +69,20 @@ def _home_queries(client, world, size: int) -> int:  # type: ignore[no-untyped-d
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from headway.kpis.models import Measurement
+    from tests.factories import make_kpi
+
     for i in range(size):
         objective = make_objective(world.cycle, team=world.growth, title=f"Objective {i}")
         make_kr(objective, f"KR {i}", "0", "10", owner=world.mo)
+        kpi = make_kpi(world.org, f"kpi-{i}", cadence="month", critical_threshold=50)
+        Measurement.objects.create(
+            organization=world.org,
+            kpi=kpi,
+            period=dt.date(2026, 10, 1),
+            value=i,
+            recorded_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+        )
     client.login(username="mo", password=PASSWORD)
     with CaptureQueriesContext(connection) as captured:
         assert client.get("/").status_code == 200
@@ -80,10 +92,10 @@ def _home_queries(client, world, size: int) -> int:  # type: ignore[no-untyped-d
 @time_machine.travel(dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC), tick=False)
 def test_home_query_count_is_pinned(world, client):
     # session, user, membership, cycle, roll-ups, my KRs, my teams, team tree, objectives with
-    # their parents and key results, the organization switcher.
-    assert _home_queries(client, world, 10) == 12
+    # their parents and key results, KPIs and their recent measurements, the switcher.
+    assert _home_queries(client, world, 10) == 14
 
 
 @time_machine.travel(dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC), tick=False)
 def test_home_query_count_does_not_grow_with_data(world, client):
-    assert _home_queries(client, world, 200) == 12
+    assert _home_queries(client, world, 200) == 14

@@ -75,6 +75,10 @@ def serve(
     from django.db import connections
 
     call_command("collectstatic", interactive=False, verbosity=0)
+    # Build the chart library once now, so no visitor waits for it on a first page.
+    from headway.web.assets import vega_bundle
+
+    vega_bundle()
     console = out()
     console.print(f"Headway is starting on [bold]{q(_browser_url(host, port))}[/]")
     sign_in = _demo_sign_in()

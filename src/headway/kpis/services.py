@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -72,12 +73,61 @@ def _clean_kpi(actor: Membership, data: dict[str, Any], instance: Kpi | None) ->
         )
     if "owner_id" in data:
         clean["owner"] = problems.check(get_ref, actor, Membership, data["owner_id"], "owner_id")
-    low = clean.get("range_low", getattr(instance, "range_low", None))
-    high = clean.get("range_high", getattr(instance, "range_high", None))
+    merged = {field: clean.get(field, getattr(instance, field, None)) for field in Kpi.VALUE_FIELDS}
+    merged["direction"] = clean.get(
+        "direction", getattr(instance, "direction", KpiDirection.HIGHER_BETTER)
+    )
+    low, high = merged["range_low"], merged["range_high"]
     if low is not None and high is not None and low > high:
         problems.add("range_low", "must not be above range_high")
+    for field, message in _threshold_problems(merged).items():
+        if field not in problems.errors:
+            problems.add(field, message)
     problems.raise_any()
     return clean
+
+
+_RECOVERY = {
+    "warning_recovery": ("warning_threshold", "warning"),
+    "critical_recovery": ("critical_threshold", "critical"),
+}
+
+
+def _threshold_problems(values: dict[str, Any]) -> dict[str, str]:
+    """Thresholds that contradict each other for the KPI's direction.
+
+    The critical threshold lies beyond the warning one, and a recovery level lies on the good side
+    of its threshold; otherwise amber could never show, or the hysteresis would never apply.
+    """
+    direction = values["direction"]
+    if direction not in KpiDirection.values:
+        return {}  # an unknown direction is reported on its own
+    warning, critical = values["warning_threshold"], values["critical_threshold"]
+    # A larger threshold is worse for "lower is better" and for "in range" (where thresholds are
+    # distances outside the range); a smaller one for "higher is better".
+    worse = "above" if direction != KpiDirection.HIGHER_BETTER else "below"
+    better = "below" if worse == "above" else "above"
+
+    def is_worse(a: Decimal, b: Decimal) -> bool:
+        return a > b if worse == "above" else a < b
+
+    errors: dict[str, str] = {}
+    if direction == KpiDirection.IN_RANGE:
+        for field in ("warning_threshold", "critical_threshold", *_RECOVERY):
+            if values[field] is not None and values[field] < 0:
+                errors[field] = "is a distance outside the range, so it must not be negative"
+    if warning is not None and critical is not None and is_worse(warning, critical):
+        errors["critical_threshold"] = (
+            f"must not be {better} the warning threshold {warning.normalize():f}"
+            f" ({KpiDirection(direction).label.lower()})"
+        )
+    for recovery, (threshold, name) in _RECOVERY.items():
+        level, limit = values[recovery], values[threshold]
+        if level is not None and limit is not None and is_worse(level, limit):
+            errors.setdefault(
+                recovery, f"must not be {worse} the {name} threshold {limit.normalize():f}"
+            )
+    return errors
 
 
 @transaction.atomic
@@ -329,3 +379,17 @@ def create_benchmark(
         after=audit.snapshot(benchmark),
     )
     return benchmark
+
+
+@transaction.atomic
+def delete_benchmark(*, actor: Membership, benchmark: Benchmark) -> None:
+    if not permissions.can_edit_kpi(actor, benchmark.kpi):
+        raise PermissionDenied("you may not delete benchmarks of this KPI")
+    audit.record(
+        organization_id=benchmark.organization_id,
+        actor_id=actor.user_id,
+        action="benchmark.delete",
+        instance=benchmark,
+        before=audit.snapshot(benchmark),
+    )
+    benchmark.delete()

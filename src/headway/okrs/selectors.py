@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from headway.core.tree import descendants
 from headway.okrs.choices import CycleState, ObjectiveStatus
 from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Rollup
-from headway.orgs.models import Organization, Team
+from headway.orgs import permissions
+from headway.orgs.choices import Role
+from headway.orgs.models import Membership, Organization, Team, TeamMember
 
 
 def cycles(org_id: int) -> QuerySet[Cycle]:
@@ -135,3 +137,304 @@ def _with_descendants(org_id: int, team_ids: set[int]) -> set[int]:
 
 def cycle_is_open(cycle: Cycle) -> bool:
     return cycle.state != CycleState.CLOSED
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+_DISPLAY_RELATIONS = ("cycle", "owner_team", "owner_person__user")
+
+
+def _objective_display() -> QuerySet[Objective]:
+    """Objectives with what a page shows beside their title: cycle and owner."""
+    return Objective.objects.select_related(*_DISPLAY_RELATIONS)
+
+
+def _key_results_display() -> QuerySet[KeyResult]:
+    return KeyResult.objects.select_related("owner__user").order_by("position", "id")
+
+
+@dataclass
+class TeamNode:
+    team: Team
+    depth: int
+    path: list[str]
+
+
+def team_tree(org_id: int) -> list[TeamNode]:
+    """Every team of the organization in tree order: the company, its departments, their teams.
+
+    A team whose parent chain loops (which the database cannot rule out) is listed at the end
+    rather than lost.
+    """
+    teams = list(Team.objects.filter(organization_id=org_id).order_by("name", "id"))
+    children: dict[int | None, list[Team]] = {}
+    for team in teams:
+        children.setdefault(team.parent_id, []).append(team)
+    ordered: list[TeamNode] = []
+    seen: set[int] = set()
+
+    def walk(parent_id: int | None, depth: int, path: list[str]) -> None:
+        for team in children.get(parent_id, []):
+            if team.pk in seen:
+                continue
+            seen.add(team.pk)
+            ordered.append(TeamNode(team, depth, [*path, team.name]))
+            walk(team.pk, depth + 1, [*path, team.name])
+
+    walk(None, 0, [])
+    for team in teams:
+        if team.pk not in seen:
+            seen.add(team.pk)
+            ordered.append(TeamNode(team, 0, [team.name]))
+    return ordered
+
+
+@dataclass
+class BoardTeam:
+    node: TeamNode
+    progress: float | None
+    objectives: list[Objective]
+
+
+@dataclass
+class Board:
+    cycle: Cycle
+    organization_progress: float | None
+    teams: list[BoardTeam]
+    personal: list[Objective]
+    tree: list[TeamNode]
+
+
+def board(
+    org_id: int,
+    cycle: Cycle,
+    *,
+    team_id: int | None = None,
+    person_id: int | None = None,
+    status: str | None = ObjectiveStatus.ACTIVE,
+    tree: list[TeamNode] | None = None,
+) -> Board:
+    """The OKR board of one cycle: each team's objectives with their key results, in tree order.
+
+    ``team_id`` keeps that team and the teams below it; ``person_id`` keeps the objectives the
+    person owns or holds a key result of; ``status`` None keeps every status. ``tree`` saves
+    loading the teams again when the caller has them.
+    """
+    tree = team_tree(org_id) if tree is None else tree
+    rollups = {r.team_id: r.progress for r in Rollup.objects.filter(cycle=cycle)}
+    queryset = (
+        _objective_display()
+        .filter(organization_id=org_id, cycle=cycle)
+        .prefetch_related(Prefetch("key_results", queryset=_key_results_display()))
+        .order_by("position", "id")
+    )
+    if status is not None:
+        queryset = queryset.filter(status=status)
+    in_scope = {node.team.pk for node in tree}
+    if team_id is not None:
+        edges = [(n.team.parent_id, n.team.pk) for n in tree if n.team.parent_id is not None]
+        in_scope = {team_id} | descendants(edges, [team_id])
+        queryset = queryset.filter(owner_team_id__in=in_scope)
+    if person_id is not None:
+        owned = KeyResult.objects.filter(owner_id=person_id).values("objective_id")
+        queryset = queryset.filter(Q(owner_person_id=person_id) | Q(pk__in=owned))
+    by_team: dict[int, list[Objective]] = {}
+    personal: list[Objective] = []
+    for objective in queryset:
+        if objective.owner_team_id is None:
+            personal.append(objective)
+        else:
+            by_team.setdefault(objective.owner_team_id, []).append(objective)
+    teams = [
+        BoardTeam(node, rollups.get(node.team.pk), by_team.get(node.team.pk, []))
+        for node in tree
+        if node.team.pk in in_scope
+        # With a person chosen only the teams holding their objectives are worth a section; the
+        # rollout keeps teams without OKRs off the board unless they already have some.
+        and (node.team.pk in by_team or (person_id is None and node.team.okrs_enabled))
+    ]
+    return Board(
+        cycle=cycle,
+        organization_progress=rollups.get(None),
+        teams=teams,
+        personal=personal,
+        tree=tree,
+    )
+
+
+@dataclass
+class AlignmentNode:
+    objective: Objective
+    children: list[AlignmentNode]
+    # Already shown higher up this branch: an alignment loop, not walked again.
+    repeated: bool = False
+
+
+@dataclass
+class AlignmentRow:
+    objective: Objective
+    parents: list[Objective]
+    children: list[Objective]
+
+    @property
+    def aligned_to_nothing(self) -> bool:
+        """Supports nothing while it is not a company objective (those are the top)."""
+        if self.parents:
+            return False
+        team = self.objective.owner_team
+        return team is None or team.parent_id is not None
+
+
+@dataclass
+class AlignmentData:
+    cycle: Cycle
+    rows: list[AlignmentRow]
+    tree: list[AlignmentNode]
+
+    @property
+    def unaligned(self) -> list[AlignmentRow]:
+        return [row for row in self.rows if row.aligned_to_nothing]
+
+
+def alignment(org_id: int, cycle: Cycle) -> AlignmentData:
+    """The cycle's objectives with what they support and what supports them (any cycle)."""
+    shown = list(
+        _objective_display()
+        .filter(organization_id=org_id, cycle=cycle)
+        .order_by("status", "position", "id")
+    )
+    ids = {o.pk for o in shown}
+    links = (
+        Alignment.objects.filter(organization_id=org_id)
+        .filter(Q(child_id__in=ids) | Q(parent_id__in=ids))
+        .select_related(
+            *(f"{end}__{rel}" for end in ("child", "parent") for rel in _DISPLAY_RELATIONS)
+        )
+        .order_by("parent_id", "child_id")
+    )
+    parents: dict[int, list[Objective]] = {}
+    children: dict[int, list[Objective]] = {}
+    for link in links:
+        parents.setdefault(link.child_id, []).append(link.parent)
+        children.setdefault(link.parent_id, []).append(link.child)
+    rows = [AlignmentRow(o, parents.get(o.pk, []), children.get(o.pk, [])) for o in shown]
+    by_id = {o.pk: o for o in shown}
+
+    def node(objective: Objective, branch: frozenset[int]) -> AlignmentNode:
+        if objective.pk in branch:
+            return AlignmentNode(objective, [], repeated=True)
+        below = [
+            node(by_id[c.pk], branch | {objective.pk})
+            for c in children.get(objective.pk, [])
+            if c.pk in by_id
+        ]
+        return AlignmentNode(objective, below)
+
+    # The tree starts from objectives supporting nothing in this cycle; the ones supporting
+    # another cycle's objective (an annual one) start there too.
+    roots = [o for o in shown if not any(p.pk in by_id for p in parents.get(o.pk, []))]
+    return AlignmentData(cycle=cycle, rows=rows, tree=[node(o, frozenset()) for o in roots])
+
+
+@dataclass
+class ObjectivePage:
+    objective: Objective
+    parents: list[Objective]
+    children: list[Objective]
+    key_results: list[KeyResult]
+    team_progress: float | None
+
+
+def key_results_with_history(objective: Objective, *, key_result_id: int | None = None):  # type: ignore[no-untyped-def]
+    """The objective's key results with owners and check-ins (newest first, with authors)."""
+    queryset = (
+        _key_results_display()
+        .filter(objective=objective)
+        .prefetch_related(
+            Prefetch(
+                "checkins",
+                queryset=CheckIn.objects.select_related("author__user").order_by(
+                    "-created_at", "-id"
+                ),
+            )
+        )
+    )
+    if key_result_id is not None:
+        queryset = queryset.filter(pk=key_result_id)
+    return queryset
+
+
+def team_progress(objective: Objective) -> float | None:
+    """The owning team's roll-up in the objective's cycle (None for a personal objective)."""
+    if objective.owner_team_id is None:
+        return None
+    return (
+        Rollup.objects.filter(cycle_id=objective.cycle_id, team_id=objective.owner_team_id)
+        .values_list("progress", flat=True)
+        .first()
+    )
+
+
+def objective_page(objective: Objective) -> ObjectivePage:
+    """Everything the objective page shows; ``objective`` comes with its cycle and owner."""
+    return ObjectivePage(
+        objective=objective,
+        parents=list(
+            _objective_display().filter(child_links__child=objective).order_by("cycle__start", "id")
+        ),
+        children=list(
+            _objective_display()
+            .filter(parent_links__parent=objective)
+            .order_by("cycle__start", "id")
+        ),
+        key_results=list(key_results_with_history(objective)),
+        team_progress=team_progress(objective),
+    )
+
+
+def editable_objectives(membership: Membership) -> QuerySet[Objective]:
+    """Objectives this person may edit, in open cycles: what a key result may be moved to.
+
+    Mirrors ``permissions.can_edit_objective``, as a query; the services check again.
+    """
+    queryset = (
+        _objective_display()
+        .filter(organization_id=membership.organization_id)
+        .exclude(cycle__state=CycleState.CLOSED)
+        .order_by("-cycle__start", "title", "id")
+    )
+    if not permissions.can_write(membership):
+        return queryset.none()
+    if membership.has_role(Role.ADMIN):
+        return queryset
+    allowed = Q(owner_person_id=membership.pk)
+    if membership.has_role(Role.LEAD):
+        led = permissions.led_team_ids(membership)
+        members = TeamMember.objects.filter(team_id__in=led).values("membership_id")
+        allowed |= Q(owner_team_id__in=led) | Q(owner_person_id__in=members)
+    return queryset.filter(allowed)
+
+
+@dataclass
+class Owners:
+    teams: list[Team]
+    people: list[Membership]
+
+
+def objective_owners(membership: Membership) -> Owners:
+    """The teams and people this person may give an objective to (``can_create_objective``)."""
+    org_id = membership.organization_id
+    people = Membership.objects.filter(organization_id=org_id).select_related("user")
+    if not permissions.can_write(membership):
+        return Owners([], [])
+    if membership.has_role(Role.ADMIN):
+        teams = Team.objects.filter(organization_id=org_id).order_by("name")
+        return Owners(list(teams), list(people.order_by("user__username")))
+    if membership.has_role(Role.LEAD):
+        led = permissions.led_team_ids(membership)
+        teams = Team.objects.filter(organization_id=org_id, pk__in=led).order_by("name")
+        members = TeamMember.objects.filter(team_id__in=led).values("membership_id")
+        people = people.filter(Q(pk=membership.pk) | Q(pk__in=members))
+        return Owners(list(teams), list(people.order_by("user__username")))
+    return Owners([], [membership])

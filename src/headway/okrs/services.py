@@ -438,3 +438,103 @@ def record_checkin(
         at=at,
     )
     return checkin
+
+
+@transaction.atomic
+def move_key_result(*, actor: Membership, key_result: KeyResult, objective: Objective) -> KeyResult:
+    """Move a key result to another objective, possibly in another cycle, with its check-ins.
+
+    Both objectives and the roll-ups of both cycles are recomputed: the source loses the key
+    result's progress, the target gains it.
+    """
+    source = key_result.objective
+    if not (
+        permissions.can_edit_objective(actor, source)
+        and permissions.can_edit_objective(actor, objective)
+    ):
+        raise PermissionDenied("you may not move key results between these objectives")
+    if objective.organization_id != actor.organization_id:
+        raise ValidationFailed({"objective_id": "no such objective in this organization"})
+    if objective.pk == source.pk:
+        raise ValidationFailed({"objective_id": "the key result is already there"})
+    if objective.cycle.state == CycleState.CLOSED:
+        raise ValidationFailed({"objective_id": "that objective's cycle is closed"})
+    kr = (
+        KeyResult.objects.select_for_update()
+        .select_related("objective__cycle")
+        .get(pk=key_result.pk)
+    )
+    source = kr.objective
+    before = audit.snapshot(kr, ["objective", "position"])
+    kr.objective = objective
+    kr.position = objective.key_results.count()
+    kr.save(update_fields=["objective", "position", "updated_at"])
+    recompute_objective(source)
+    recompute_objective(objective)
+    if source.cycle_id != objective.cycle_id:
+        recompute_rollups(source.cycle, [source.owner_team_id])
+        recompute_rollups(objective.cycle, [objective.owner_team_id])
+    else:
+        recompute_rollups(objective.cycle, [source.owner_team_id, objective.owner_team_id])
+    audit.record(
+        organization_id=kr.organization_id,
+        actor_id=actor.user_id,
+        action="key_result.move",
+        instance=kr,
+        before=before,
+        after=audit.snapshot(kr, ["objective", "position"]),
+    )
+    return kr
+
+
+@transaction.atomic
+def delete_key_result(*, actor: Membership, key_result: KeyResult) -> None:
+    """Delete a key result and its check-ins; its objective and roll-ups move without it."""
+    if not permissions.can_edit_objective(actor, key_result.objective):
+        raise PermissionDenied("you may not delete key results of this objective")
+    kr = (
+        KeyResult.objects.select_for_update()
+        .select_related("objective__cycle")
+        .get(pk=key_result.pk)
+    )
+    # The snapshot keeps what the audit log needs to tell what was lost.
+    before = {
+        **audit.snapshot(kr, [*KR_FIELDS, "objective"]),
+        "checkins": kr.checkins.count(),
+    }
+    audit.record(
+        organization_id=kr.organization_id,
+        actor_id=actor.user_id,
+        action="key_result.delete",
+        instance=kr,
+        before=before,
+    )
+    objective = kr.objective
+    kr.delete()
+    _refresh_from_objective(objective)
+
+
+@transaction.atomic
+def create_objective_with_key_results(
+    *, actor: Membership, key_results: list[dict[str, Any]], **data: Any
+) -> Objective:
+    """An objective and its first key results in one go: all of it is written, or none.
+
+    Problems are reported all at once; a key result's field is named ``key_results.<i>.<field>``.
+    """
+    errors: dict[str, str] = {}
+    try:
+        _clean_objective(actor, {"title": None, "cycle_id": None, **data})
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    for i, kr_data in enumerate(key_results):
+        try:
+            _clean_key_result(actor, {"title": None, "start": None, "target": None, **kr_data})
+        except ValidationFailed as exc:
+            errors.update({f"key_results.{i}.{k}": v for k, v in exc.errors.items()})
+    if errors:
+        raise ValidationFailed(errors)
+    objective = create_objective(actor=actor, **data)
+    for kr_data in key_results:
+        create_key_result(actor=actor, objective=objective, **kr_data)
+    return objective

@@ -94,3 +94,8 @@ def can_edit_kpi(membership: Membership, kpi: Kpi) -> bool:
 
 def can_administer(membership: Membership) -> bool:
     return membership.has_role(Role.ADMIN)
+
+
+def can_create_kpi(membership: Membership) -> bool:
+    """Admins, and leads for the teams they lead (the service checks the KPI's owner)."""
+    return membership.has_role(Role.LEAD)

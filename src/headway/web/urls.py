@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
 
 from headway.web import views
 
@@ -10,5 +10,16 @@ urlpatterns = [
     path("health", views.health, name="health"),
     path("sign-in/", auth_views.LoginView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "account/password/",
+        auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("web:password-change-done")),
+        name="password-change",
+    ),
+    path(
+        "account/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password-change-done",
+    ),
     path("organization/", views.switch_organization, name="switch-organization"),
+    path("assets/vega-embed.js", views.vega_bundle, name="vega-bundle"),
 ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import cast
 
 from django.contrib.auth.decorators import login_required
@@ -9,28 +10,35 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from headway.core.health import Health
+from headway.kpis.selectors import kpi_cards
 from headway.okrs import selectors
 from headway.okrs.progress import pace
 from headway.orgs.middleware import SESSION_KEY
 from headway.orgs.models import Membership, User
+from headway.web.assets import vega_bundle as build_vega_bundle
+from headway.web.decorators import member_view
+
+WATCH = (Health.RED, Health.AMBER, Health.STALE)
 
 
-@login_required
+@member_view
 def home(request: HttpRequest) -> HttpResponse:
-    membership: Membership | None = request.membership  # type: ignore[attr-defined]
-    if not membership:
-        return render(request, "web/no_organization.html", status=403)
+    membership: Membership = request.membership  # type: ignore[attr-defined]
     now = timezone.now()
+    today = timezone.localdate(now)
     data = selectors.home(membership.organization, membership.pk, now)
-    rows = []
-    for objective in data.team_objectives:
-        rows.append(
-            {
-                "objective": objective,
-                "pace": pace(objective.progress, objective.cycle, now),
-                "key_results": list(objective.key_results.all()),
-            }
-        )
+    week_start = today - dt.timedelta(days=today.weekday())
+    due = [
+        kr
+        for kr in data.my_key_results
+        if kr.last_checkin_at is None or timezone.localdate(kr.last_checkin_at) < week_start
+    ]
+    rows = [
+        {"objective": o, "pace": pace(o.progress, o.cycle, now), "key_results": o.key_results.all()}
+        for o in data.team_objectives
+    ]
+    watch = [card for card in kpi_cards(membership.organization_id, today) if card.health in WATCH]
     memberships = (
         Membership.objects.filter(user=cast(User, request.user))
         .select_related("organization")
@@ -41,7 +49,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "web/home.html",
         {
             "data": data,
+            "due": due,
+            "done_this_week": len(data.my_key_results) - len(due),
             "rows": rows,
+            "watch": watch,
             "memberships": memberships,
         },
     )
@@ -51,11 +62,21 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def switch_organization(request: HttpRequest) -> HttpResponse:
     org_id = request.POST.get("organization", "")
-    if Membership.objects.filter(
-        user=cast(User, request.user), organization_id=org_id if org_id.isdigit() else 0
-    ).exists():
+    user = cast(User, request.user)
+    if org_id.isdigit() and Membership.objects.filter(user=user, organization_id=org_id).exists():
         request.session[SESSION_KEY] = int(org_id)
     return redirect("web:home")
+
+
+@login_required
+def vega_bundle(request: HttpRequest) -> HttpResponse:
+    data, digest = build_vega_bundle()
+    if request.headers.get("If-None-Match") == f'"{digest}"':
+        return HttpResponse(status=304)
+    response = HttpResponse(data, content_type="text/javascript; charset=utf-8")
+    response["ETag"] = f'"{digest}"'
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 def health(request: HttpRequest) -> JsonResponse:

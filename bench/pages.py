@@ -1,0 +1,55 @@
+"""Server render time of each page for the demo organization (the test client, no network)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from headway.kpis.models import Kpi
+from headway.okrs.models import Objective, Team
+from headway.orgs.models import Membership, Organization
+
+
+def page_urls(org: Organization) -> dict[str, str]:
+    objective = (
+        Objective.objects.filter(organization=org, cycle__state="active")
+        .order_by("-progress")
+        .first()
+    )
+    kpi = Kpi.objects.filter(organization=org).order_by("id").first()
+    team = Team.objects.filter(organization=org, parent__isnull=False).order_by("id").first()
+    person = Membership.objects.filter(organization=org).order_by("id").first()
+    assert objective and kpi and team and person
+    return {
+        "home": "/",
+        "board": "/okrs/",
+        "alignment": "/okrs/alignment/",
+        "objective": f"/objectives/{objective.pk}/",
+        "KPI dashboard": "/kpis/",
+        "KPI page": f"/kpis/{kpi.pk}/",
+        "teams": "/teams/",
+        "team": f"/teams/{team.pk}/",
+        "people": "/people/",
+        "person": f"/people/{person.pk}/",
+    }
+
+
+def page_timings(
+    client: Client, org: Organization, timed: Callable[[Callable[[], object]], dict[str, float]]
+) -> dict[str, dict[str, float]]:
+    results = {}
+    for name, url in page_urls(org).items():
+
+        def render(url: str = url) -> object:
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            return response.content
+
+        render()  # warm caches (templates, the first query plans)
+        with CaptureQueriesContext(connection) as queries:
+            render()
+        results[f"page {name}"] = {**timed(render), "queries": len(queries.captured_queries)}
+    return results

@@ -1,0 +1,169 @@
+"""Forms of the KPI pages. They read what people type; the services validate and write.
+
+Numbers are read as text and handed to the services as typed, so a bad number gets the same
+message on the page as in the API ("must be a number, not 'abc'").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from headway.core.health import Health
+from headway.kpis.choices import Aggregation, Cadence, KpiDirection
+from headway.kpis.formatting import number
+from headway.kpis.models import Kpi
+from headway.orgs.models import Membership, Team
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _number(label: str, help_text: str = "", *, required: bool = False) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=40,
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+
+class MeasurementForm(forms.Form):
+    period = forms.DateField(label="Period", widget=_date_input())
+    value = _number("Value", required=True)
+    note = forms.CharField(label="Note", required=False, max_length=2000)
+
+    def rows(self) -> list[dict[str, Any]]:
+        data = self.cleaned_data
+        return [{"period": data["period"], "value": data["value"], "note": data["note"]}]
+
+
+class CorrectionForm(forms.Form):
+    """A new value for a period that has one; the period itself stays."""
+
+    value = _number("Value", required=True)
+    note = forms.CharField(label="Note", required=False, max_length=2000)
+
+
+# Services name a measurement's fields by row; the forms above hold one row.
+MEASUREMENT_ERRORS = {"measurements[0].value": "value", "measurements[0].period": "period"}
+
+
+class BenchmarkForm(forms.Form):
+    name = forms.CharField(label="Benchmark name", max_length=200)
+    value = _number("Benchmark value", required=True)
+    source = forms.CharField(label="Source", required=False, max_length=300)
+    observed_on = forms.DateField(label="Observed on", required=False, widget=_date_input())
+
+
+class KpiForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200)
+    key = forms.CharField(
+        label="Key",
+        max_length=60,
+        required=False,
+        help_text="Stable identifier for imports and the API; made from the name when empty.",
+    )
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    unit = forms.CharField(label="Unit", required=False, max_length=30, help_text="%, $, min, …")
+    direction = forms.ChoiceField(label="Direction", choices=KpiDirection.choices)
+    cadence = forms.ChoiceField(label="Cadence", choices=Cadence.choices, initial=Cadence.MONTH)
+    aggregation = forms.ChoiceField(
+        label="Aggregation",
+        choices=Aggregation.choices,
+        help_text="How values within one period combine.",
+    )
+    owner_team = forms.TypedChoiceField(
+        label="Owner team", required=False, coerce=int, empty_value=None
+    )
+    owner = forms.TypedChoiceField(label="Owner", required=False, coerce=int, empty_value=None)
+    # The page explains how thresholds read, once for all of them.
+    target = _number("Target")
+    warning_threshold = _number("Warning threshold")
+    warning_recovery = _number("Warning recovery level")
+    critical_threshold = _number("Critical threshold")
+    critical_recovery = _number("Critical recovery level")
+    range_low = _number("Range low")
+    range_high = _number("Range high")
+
+    def __init__(
+        self,
+        *args: Any,
+        teams: list[tuple[Team, int]],
+        people: list[Membership],
+        kpi: Kpi | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``teams`` are the teams this person may give the KPI to, with their tree depth."""
+        if kpi is not None and "initial" not in kwargs:
+            kwargs["initial"] = initial_for(kpi)
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "owner_team", [("", "No team"), *_team_choices(teams)])
+        _set_choices(self, "owner", [("", "Nobody"), *((m.pk, m.display_name) for m in people)])
+        # Renaming the key breaks the imports that use it: on edit it must be given.
+        self.fields["key"].required = kpi is not None
+
+    def service_data(self) -> dict[str, Any]:
+        """The cleaned form as the KPI services take it (ids for owners, None for blanks)."""
+        data = self.cleaned_data
+        out: dict[str, Any] = {
+            field: data[field]
+            for field in ("name", "description", "unit", "direction", "cadence", "aggregation")
+        }
+        if data["key"]:
+            out["key"] = data["key"]
+        out["owner_team_id"] = data["owner_team"]
+        out["owner_id"] = data["owner"]
+        for field in Kpi.VALUE_FIELDS:
+            out[field] = data[field].strip() or None
+        return out
+
+
+def initial_for(kpi: Kpi) -> dict[str, Any]:
+    initial: dict[str, Any] = {
+        field: getattr(kpi, field)
+        for field in ("name", "key", "description", "unit", "direction", "cadence", "aggregation")
+    }
+    initial["owner_team"] = kpi.owner_team_id
+    initial["owner"] = kpi.owner_id
+    for field in Kpi.VALUE_FIELDS:
+        value = getattr(kpi, field)
+        initial[field] = "" if value is None else number(value, grouping=False)
+    return initial
+
+
+class FilterForm(forms.Form):
+    """The dashboard's filters; a value that is not a choice is ignored, not an error."""
+
+    team = forms.TypedChoiceField(label="Team", required=False, coerce=int, empty_value=None)
+    health = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "Any status"), *((h.value, h.label) for h in Health)],
+    )
+
+    def __init__(self, *args: Any, teams: list[tuple[Team, int]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "team", [("", "All teams"), *_team_choices(teams)])
+
+    def chosen(self) -> tuple[int | None, str | None]:
+        """(team id, health) as filtered; a bad value drops out of ``cleaned_data``."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return data.get("team"), data.get("health") or None
+
+
+def _team_choices(teams: list[tuple[Team, int]]) -> list[tuple[int, str]]:
+    # The tree shows as indentation in the list: departments, then their teams.
+    return [(team.pk, "\u2003" * depth + team.name) for team, depth in teams]
+
+
+def _set_choices(form: forms.Form, name: str, choices: list[tuple[Any, str]]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices

@@ -1,0 +1,336 @@
+"""Forms of the OKR pages.
+
+The forms offer only what the person may choose (their organization's cycles, the owners they
+may use) and collect text; the services validate the values and their errors are put back
+beside the fields (``web.shortcuts.add_service_errors``). Numbers stay text until the service
+reads them, so "abc" comes back as typed with the service's message beside it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms import formset_factory
+
+from headway.okrs import selectors
+from headway.okrs.choices import (
+    DIRECTION_CHOICES,
+    KR_KIND_CHOICES,
+    OBJECTIVE_KIND_CHOICES,
+    CycleState,
+    KRResultType,
+    ObjectiveStatus,
+)
+from headway.okrs.models import Cycle, Objective
+from headway.orgs.models import Membership, Team
+
+# Objectives (and key results) a create page takes in one submit.
+MAX_INLINE_KEY_RESULTS = 5
+
+
+def _number(**attrs: str) -> forms.TextInput:
+    # Text, not type=number: a browser would drop "abc" instead of keeping it for the error.
+    return forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", **attrs})
+
+
+def objective_label(objective: Objective) -> str:
+    return f"{objective.title} ({objective.cycle.name} · {objective.owner_name})"
+
+
+class ObjectiveChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Objective) -> str:
+        return objective_label(obj)
+
+
+class ObjectivesChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Objective) -> str:
+        return objective_label(obj)
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Membership) -> str:
+        return obj.display_name
+
+
+def open_cycles(org_id: int) -> Any:
+    return Cycle.objects.filter(organization_id=org_id).exclude(state=CycleState.CLOSED)
+
+
+class ObjectiveForm(forms.Form):
+    """Create or edit an objective. ``owner`` is "team:<id>" or "person:<id>"."""
+
+    title = forms.CharField(
+        max_length=200,
+        help_text="Qualitative and short: no jargon and usually no numbers.",
+    )
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    cycle = forms.ModelChoiceField(queryset=Cycle.objects.none(), empty_label=None)
+    owner = forms.ChoiceField(help_text="A team, or a person for a personal objective.")
+    kind = forms.ChoiceField(
+        choices=OBJECTIVE_KIND_CHOICES,
+        initial="aspirational",
+        help_text="Committed objectives aim at a score of 1.0, aspirational ones at 0.7.",
+    )
+    weight = forms.CharField(
+        initial="1",
+        widget=_number(),
+        help_text="How much it counts in its team's roll-up.",
+    )
+    parents = ObjectivesChoiceField(
+        queryset=Objective.objects.none(),
+        required=False,
+        label="Supports",
+        help_text="The objectives this one contributes to (choose several with Ctrl or ⌘).",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        membership: Membership,
+        objective: Objective | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        org_id = membership.organization_id
+        owners = selectors.objective_owners(membership)
+        teams: list[Team] = list(owners.teams)
+        people: list[Membership] = list(owners.people)
+        if objective is not None:
+            # Editing never loses the current owner from the list, even one the editor could
+            # not have chosen.
+            if objective.owner_team is not None and objective.owner_team not in teams:
+                teams.insert(0, objective.owner_team)
+            if objective.owner_person is not None and objective.owner_person not in people:
+                people.insert(0, objective.owner_person)
+        choices: list[Any] = [("", "Choose an owner")]
+        if teams:
+            choices.append(("Teams", [(f"team:{t.pk}", t.name) for t in teams]))
+        if people:
+            choices.append(("People", [(f"person:{p.pk}", p.display_name) for p in people]))
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ChoiceField)
+        owner.choices = choices
+        cycle = self.fields["cycle"]
+        assert isinstance(cycle, forms.ModelChoiceField)
+        cycle.queryset = open_cycles(org_id).order_by("-start", "name")
+        parents = self.fields["parents"]
+        assert isinstance(parents, forms.ModelMultipleChoiceField)
+        candidates = (
+            Objective.objects.filter(organization_id=org_id, status=ObjectiveStatus.ACTIVE)
+            .select_related("cycle", "owner_team", "owner_person__user")
+            .order_by("-cycle__start", "title", "id")
+        )
+        if objective is not None:
+            del self.fields["cycle"]  # moving to another cycle has its own page
+            candidates = candidates.exclude(pk=objective.pk)
+        parents.queryset = candidates
+
+    def owner_ids(self) -> dict[str, int | None]:
+        """The owner as the services take it: ``owner_team_id`` and ``owner_person_id``."""
+        kind, _, pk = self.cleaned_data["owner"].partition(":")
+        return {
+            "owner_team_id": int(pk) if kind == "team" else None,
+            "owner_person_id": int(pk) if kind == "person" else None,
+        }
+
+    def service_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        result = {
+            "title": data["title"],
+            "description": data["description"],
+            "kind": data["kind"],
+            "weight": data["weight"],
+            "parent_ids": [p.pk for p in data["parents"]],
+            **self.owner_ids(),
+        }
+        if "cycle" in data:
+            result["cycle_id"] = data["cycle"].pk
+        return result
+
+    @staticmethod
+    def initial_for(objective: Objective) -> dict[str, Any]:
+        owner = (
+            f"team:{objective.owner_team_id}"
+            if objective.owner_team_id
+            else f"person:{objective.owner_person_id}"
+        )
+        return {
+            "title": objective.title,
+            "description": objective.description,
+            "owner": owner,
+            "kind": objective.kind,
+            "weight": f"{objective.weight.normalize():f}",
+            "parents": list(objective.parent_links.values_list("parent_id", flat=True)),
+        }
+
+
+# Service field -> form field, where the names differ.
+OBJECTIVE_FIELD_MAP = {
+    "cycle_id": "cycle",
+    "owner_team_id": "owner",
+    "owner_person_id": "owner",
+    "parent_ids": "parents",
+}
+
+
+class KeyResultForm(forms.Form):
+    """A key result's fields. Inline on the objective create page, every row is optional."""
+
+    title = forms.CharField(max_length=200, help_text="What you will measure, from X to Y.")
+    kind = forms.ChoiceField(choices=KR_KIND_CHOICES, initial="metric")
+    start = forms.CharField(label="Start (baseline)", initial="0", widget=_number())
+    target = forms.CharField(widget=_number())
+    unit = forms.CharField(required=False, max_length=30)
+    direction = forms.ChoiceField(choices=DIRECTION_CHOICES, initial="increase")
+    owner = PersonChoiceField(
+        queryset=Membership.objects.none(), required=False, empty_label="Nobody yet"
+    )
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        owner.queryset = (
+            Membership.objects.filter(organization_id=membership.organization_id)
+            .select_related("user")
+            .order_by("user__username")
+        )
+
+    def service_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        owner = data.get("owner")
+        result = {name: data[name] for name in self.fields if name != "owner"}
+        result["owner_id"] = owner.pk if owner else None
+        return result
+
+
+class KeyResultFullForm(KeyResultForm):
+    """The key result page's form: also its weight and whether it measures an outcome."""
+
+    weight = forms.CharField(
+        initial="1", widget=_number(), help_text="How much it counts in its objective."
+    )
+    result_type = forms.ChoiceField(
+        choices=KRResultType.choices,
+        initial=KRResultType.OUTCOME,
+        label="Measures",
+        help_text="An outcome (what changes) rather than an output (what we ship).",
+    )
+
+    @staticmethod
+    def initial_for(kr: Any) -> dict[str, Any]:
+        return {
+            "title": kr.title,
+            "kind": kr.kind,
+            "start": f"{kr.start.normalize():f}",
+            "target": f"{kr.target.normalize():f}",
+            "unit": kr.unit,
+            "direction": kr.direction,
+            "owner": kr.owner_id,
+            "weight": f"{kr.weight.normalize():f}",
+            "result_type": kr.result_type,
+        }
+
+
+KR_FIELD_MAP = {"owner_id": "owner"}
+
+
+class InlineKeyResultForm(KeyResultForm):
+    # A row left as it was is skipped, so its required fields only count once it is touched.
+    use_required_attribute = False
+
+
+InlineKeyResultFormSet = formset_factory(
+    InlineKeyResultForm,
+    extra=MAX_INLINE_KEY_RESULTS,
+    max_num=MAX_INLINE_KEY_RESULTS,
+    absolute_max=MAX_INLINE_KEY_RESULTS,
+    validate_max=True,
+)
+
+
+class MoveObjectiveForm(forms.Form):
+    cycle = forms.ModelChoiceField(
+        queryset=Cycle.objects.none(), empty_label=None, label="Move to cycle"
+    )
+
+    def __init__(self, *args: Any, objective: Objective, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cycle = self.fields["cycle"]
+        assert isinstance(cycle, forms.ModelChoiceField)
+        cycle.queryset = (
+            open_cycles(objective.organization_id)
+            .exclude(pk=objective.cycle_id)
+            .order_by("-start", "name")
+        )
+
+
+class MoveKeyResultForm(forms.Form):
+    objective = ObjectiveChoiceField(
+        queryset=Objective.objects.none(),
+        empty_label="Choose an objective",
+        label="Move to objective",
+        help_text="Objectives you may edit, in cycles that are not closed.",
+    )
+
+    def __init__(
+        self, *args: Any, membership: Membership, current: Objective, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        objective = self.fields["objective"]
+        assert isinstance(objective, forms.ModelChoiceField)
+        objective.queryset = selectors.editable_objectives(membership).exclude(pk=current.pk)
+
+
+class CheckInForm(forms.Form):
+    """One check-in: every value stays text so the service's messages name what is wrong."""
+
+    value = forms.CharField(label="Value now", widget=_number())
+    confidence = forms.CharField(
+        label="Confidence (0-10)",
+        widget=forms.NumberInput(attrs={"min": 0, "max": 10, "step": 1}),
+        help_text="How sure you are of reaching the target.",
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class BoardFilterForm(forms.Form):
+    """The board's filters (GET): which cycle, team, person and status."""
+
+    STATUS_CHOICES = [*ObjectiveStatus.choices, ("all", "All")]
+
+    cycle = forms.TypedChoiceField(coerce=int, required=False)
+    team = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    owner = forms.TypedChoiceField(
+        coerce=int,
+        required=False,
+        empty_value=None,
+        label="Person",
+    )
+    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False, initial="active")
+
+    def __init__(
+        self,
+        *args: Any,
+        cycles: list[Cycle],
+        teams: list[selectors.TeamNode],
+        people: list[Membership],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._set("cycle", [(c.pk, c.name) for c in cycles])
+        self._set(
+            "team",
+            [
+                ("", "Every team"),
+                *((n.team.pk, "\N{NO-BREAK SPACE}" * 3 * n.depth + n.team.name) for n in teams),
+            ],
+        )
+        self._set("owner", [("", "Anyone"), *((p.pk, p.display_name) for p in people)])
+
+    def _set(self, name: str, choices: list[Any]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices

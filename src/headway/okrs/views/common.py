@@ -1,0 +1,118 @@
+"""What the OKR pages share: the acting person, the cycle being looked at, the pace of things."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+
+from headway import core
+from headway.okrs import charts, selectors
+from headway.okrs.forms import CheckInForm
+from headway.okrs.models import CheckIn, Cycle, KeyResult, Objective
+from headway.okrs.progress import cycle_bounds, pace
+from headway.orgs import permissions
+from headway.orgs.models import Membership
+from headway.web.shortcuts import get_or_404
+
+
+def acting(request: HttpRequest) -> Membership:
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    return membership
+
+
+def chosen_cycle(request: HttpRequest, membership: Membership, cycle_id: Any = None) -> Cycle:
+    """The cycle named in the URL (or ``?cycle=``), else the current one; 404 when none."""
+    cycle_id = cycle_id if cycle_id is not None else request.GET.get("cycle") or None
+    if cycle_id is not None:
+        return get_or_404(membership, Cycle, cycle_id)
+    cycle = selectors.current_cycle(membership.organization_id, timezone.localdate())
+    if cycle is None:
+        raise Http404("no cycle yet")
+    return cycle
+
+
+@dataclass
+class ObjectiveRow:
+    """An objective on a list, with its pace at this moment (the score comes from a filter)."""
+
+    objective: Objective
+    pace: core.PaceStatus
+
+
+def objective_rows(objectives: list[Objective], now: dt.datetime) -> list[ObjectiveRow]:
+    return [ObjectiveRow(o, pace(o.progress, o.cycle, now)) for o in objectives]
+
+
+@dataclass
+class KeyResultRow:
+    """One key result on the objective page, with its history and (maybe) a check-in form."""
+
+    kr: KeyResult
+    cycle: Cycle
+    checkins: list[CheckIn]
+    chart: dict[str, Any]
+    pace: core.PaceStatus
+    forecast: core.Forecast | None
+    can_check_in: bool
+    can_edit_objective: bool
+    form: CheckInForm | None = None
+    saved: CheckIn | None = None
+
+    @property
+    def chart_id(self) -> str:
+        return f"chart-kr-{self.kr.pk}"
+
+
+def checkin_prefix(kr: KeyResult) -> str:
+    # Several check-in forms share the page: each field id names its key result.
+    return f"kr-{kr.pk}"
+
+
+def key_result_row(
+    kr: KeyResult,
+    objective: Objective,
+    membership: Membership,
+    now: dt.datetime,
+    *,
+    can_edit: bool,
+    form: CheckInForm | None = None,
+    saved: CheckIn | None = None,
+) -> KeyResultRow:
+    """``kr`` comes with its check-ins prefetched (newest first) and its owner."""
+    cycle = objective.cycle
+    checkins = list(kr.checkins.all())
+    start, end = cycle_bounds(cycle)
+    forecast = core.forecast(
+        kind=core.KRKind(kr.kind),
+        direction=core.Direction(kr.direction),
+        start_value=float(kr.start),
+        target=float(kr.target),
+        observations=[core.Observation(at=c.created_at, value=float(c.value)) for c in checkins],
+        cycle_start=start,
+        cycle_end=end,
+        now=now,
+    )
+    # Mirrors permissions.can_check_in without a query per key result.
+    may_check_in = (
+        permissions.can_write(membership)
+        and selectors.cycle_is_open(cycle)
+        and (kr.owner_id == membership.pk or can_edit)
+    )
+    if may_check_in and form is None:
+        form = CheckInForm(prefix=checkin_prefix(kr))
+    return KeyResultRow(
+        kr=kr,
+        cycle=cycle,
+        checkins=checkins,
+        chart=charts.kr_history(kr, checkins, cycle),
+        pace=pace(kr.progress, cycle, now),
+        forecast=forecast,
+        can_check_in=may_check_in,
+        can_edit_objective=can_edit,
+        form=form if may_check_in else None,
+        saved=saved,
+    )

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from headway.orgs import views
+
+app_name = "orgs"
+
+urlpatterns = [
+    path("teams/", views.teams, name="teams"),
+    path("teams/<int:team_id>/", views.team, name="team"),
+    path("people/", views.people, name="people"),
+    path("people/<int:membership_id>/", views.person, name="person"),
+]

@@ -1,0 +1,74 @@
+"""The KPI services' threshold rules and benchmark deletion (the pages' forms rely on them)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from headway.audit.models import AuditEvent
+from headway.errors import ValidationFailed
+from headway.kpis import services
+from headway.kpis.models import Benchmark
+from tests.factories import World, make_kpi
+
+
+def _errors(**data: object) -> dict[str, str]:
+    with pytest.raises(ValidationFailed) as raised:
+        services.create_kpi(**data)  # type: ignore[arg-type]
+    return raised.value.errors
+
+
+def test_thresholds_must_agree_with_the_direction(world: World) -> None:
+    assert _errors(
+        actor=world.alice, name="NPS", warning_threshold="10", critical_threshold="20"
+    ) == {"critical_threshold": "must not be above the warning threshold 10 (higher is better)"}
+    assert _errors(
+        actor=world.alice,
+        name="Wait",
+        direction="lower",
+        critical_threshold="120",
+        critical_recovery="130",
+    ) == {"critical_recovery": "must not be above the critical threshold 120"}
+    assert _errors(
+        actor=world.alice, name="Water", direction="range", warning_threshold="-0.2"
+    ) == {"warning_threshold": "is a distance outside the range, so it must not be negative"}
+    # Consistent thresholds, and equal ones, are fine.
+    services.create_kpi(
+        actor=world.alice,
+        name="Water",
+        direction="range",
+        range_low="2.5",
+        range_high="3.5",
+        warning_threshold="0.2",
+        critical_threshold="0.5",
+        warning_recovery="0.1",
+        critical_recovery="0.5",
+    )
+
+
+def test_changing_the_direction_alone_is_checked_against_the_stored_thresholds(
+    world: World,
+) -> None:
+    kpi = services.create_kpi(
+        actor=world.alice, name="NPS", warning_threshold="25", critical_threshold="15"
+    )
+    with pytest.raises(ValidationFailed) as raised:
+        services.update_kpi(actor=world.alice, kpi=kpi, direction="lower")
+    assert set(raised.value.errors) == {"critical_threshold"}
+    kpi.refresh_from_db()
+    assert kpi.direction == "higher"
+
+
+def test_delete_benchmark_is_audited_and_needs_the_right_to_edit(world: World) -> None:
+    kpi = make_kpi(world.org, owner=world.mo)
+    benchmark = Benchmark.objects.create(organization=world.org, kpi=kpi, name="Peers", value=50)
+
+    benchmark_id = benchmark.pk
+    with pytest.raises(PermissionDenied):
+        services.delete_benchmark(actor=world.vic, benchmark=benchmark)
+    services.delete_benchmark(actor=world.mo, benchmark=benchmark)
+
+    assert not Benchmark.objects.filter(pk=benchmark_id).exists()
+    event = AuditEvent.objects.get(action="benchmark.delete")
+    assert event.object_id == benchmark_id and event.actor == world.mo.user
+    assert event.before is not None and event.before["name"] == "Peers"
