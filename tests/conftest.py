@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
 import os
+from collections.abc import Iterator
 
 import pytest
+import time_machine
 from hypothesis import settings as hypothesis_settings
 
 from tests.factories import World, make_world
@@ -23,3 +26,14 @@ def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def world(db: None) -> World:
     return make_world()
+
+
+# Mid-November: about half of the world's 2026-Q4 cycle has gone by.
+NOW = dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def frozen() -> Iterator[None]:
+    """The clock stopped at NOW, for pages that compute pace and health from today."""
+    with time_machine.travel(NOW, tick=False):
+        yield

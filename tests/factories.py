@@ -125,3 +125,9 @@ def make_kr(
 def make_kpi(org: Organization, key: str = "nps", **extra: Any) -> Kpi:
     extra.setdefault("name", key.upper())
     return Kpi.objects.create(organization=org, key=key, **extra)
+
+
+def login(client: Any, who: Membership) -> Any:
+    """Sign ``who`` in on a Django test client and return the client."""
+    assert client.login(username=who.user.username, password=PASSWORD)
+    return client

@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -22,22 +21,11 @@ from django.test.utils import CaptureQueriesContext
 from headway.audit.models import AuditEvent
 from headway.kpis import services
 from headway.kpis.models import Benchmark, Kpi, Measurement
-from headway.orgs.models import Membership, Team
-from tests.factories import PASSWORD, World, make_kpi
+from headway.orgs.models import Team
+from tests.conftest import NOW
+from tests.factories import World, login, make_kpi
 
-NOW = dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC)
 pytestmark = pytest.mark.usefixtures("frozen")
-
-
-@pytest.fixture
-def frozen():  # type: ignore[no-untyped-def]
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def login(client: Client, who: Membership) -> Client:
-    assert client.login(username=who.user.username, password=PASSWORD)
-    return client
 
 
 def record(kpi: Kpi, values: dict[str, str]) -> None:

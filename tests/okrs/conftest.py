@@ -1,24 +1,13 @@
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-import time_machine
 from django.test import Client
 
 from headway.okrs.models import Alignment, KeyResult, Objective
 from tests.factories import PASSWORD, World, make_kr, make_objective
-
-# Mid-November: about half of the world's 2026-Q4 cycle has gone by.
-NOW = dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @dataclass

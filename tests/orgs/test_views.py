@@ -7,29 +7,17 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from headway.kpis.models import Measurement
 from headway.okrs.services import record_checkin
-from headway.orgs.models import Membership, Team, TeamMember
-from tests.factories import PASSWORD, World, make_kpi, make_kr, make_member, make_objective
+from headway.orgs.models import Team, TeamMember
+from tests.conftest import NOW
+from tests.factories import World, login, make_kpi, make_kr, make_member, make_objective
 
-NOW = dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC)
 pytestmark = pytest.mark.usefixtures("frozen")
-
-
-@pytest.fixture
-def frozen():  # type: ignore[no-untyped-def]
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def login(client: Client, who: Membership) -> Client:
-    assert client.login(username=who.user.username, password=PASSWORD)
-    return client
 
 
 def page(client: Client, url: str) -> str:
