@@ -870,3 +870,32 @@ def test_every_model_field_is_in_the_file(rich: Organization) -> None:
             keys[model._meta.label] |= {"object"}
         missing = fields - keys.get(model._meta.label, set())
         assert not missing, f"{model._meta.label}: {sorted(missing)} not exported"
+
+
+def test_stable_keys_round_trip_and_duplicates_are_refused(world: World) -> None:
+    first = okr_services.create_objective(
+        actor=world.alice,
+        title="Delight new customers",
+        cycle_id=world.cycle.pk,
+        owner_team_id=world.growth.pk,
+        key="delight",
+    )
+    second = okr_services.create_objective(
+        actor=world.alice,
+        title="Delight new customers",
+        cycle_id=world.cycle.pk,
+        owner_team_id=world.growth.pk,
+    )
+    world.org.coach_disabled_rules = ["objective-too-long"]
+    world.org.save()
+    data = export_organization(world.org)
+    keys = sorted(o["key"] for o in data["objectives"])
+    assert (first.key, second.key) == ("delight", "delight-new-customers")
+    assert keys == ["delight", "delight-new-customers"]
+    assert data["organization"]["coach_disabled_rules"] == ["objective-too-long"]
+
+    for objective in data["objectives"]:
+        objective["key"] = "delight"
+    with pytest.raises(ValidationFailed) as exc:
+        import_organization(data, slug="copy")
+    assert list(exc.value.errors) == ["objectives[1].key"]

@@ -108,6 +108,7 @@ def counts(world: World, n: int) -> dict[str, int]:
             "lena", f"/okrs/cycle/{world.cycle.pk}/?team={world.company.pk}&status=all"
         ),
         "alignment": count("vic", "/okrs/alignment/"),
+        "coach report": count("vic", "/okrs/coach/"),
         "objective (viewer)": count("vic", f"/objectives/{focus.pk}/"),
         "objective (lead)": count("lena", f"/objectives/{focus.pk}/"),
     }
@@ -123,8 +124,11 @@ def test_query_counts_are_pinned(world, n):
         "board (filtered)": 10,
         # current cycle, objectives, alignment links (both ends), the cycle picker
         "alignment": 7,
-        # objective, parents, children, KRs, their check-ins, the team's roll-up
-        "objective (viewer)": 9,
+        # current cycle, teams, roll-ups, objectives, KRs, earlier cycles' scores, cycle picker
+        "coach report": 10,
+        # objective, parents, children, KRs, their check-ins, the team's roll-up, and for the
+        # coach card the owner's and the company's objectives of the cycle with their KRs (2)
+        "objective (viewer)": 11,
         # and the teams the lead leads, for what they may change
-        "objective (lead)": 10,
+        "objective (lead)": 12,
     }

@@ -8,7 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from headway.api import cycles, key_results, kpis, objectives, people, teams, tokens
+from headway.api import cycles, key_results, kpis, lint, objectives, people, teams, tokens
 from headway.api.auth import MembershipSessionAuth, TokenAuth
 from headway.errors import NotFound, ValidationFailed
 
@@ -34,6 +34,7 @@ for prefix, module in [
     ("/key-results", key_results),
     ("/kpis", kpis),
     ("/tokens", tokens),
+    ("/lint", lint),
 ]:
     api.add_router(prefix, module.router)
 api.add_router("/measurements", kpis.bulk_router)

@@ -21,6 +21,7 @@ from headway.demo.content import KpiSpec, KRSpec, ObjectiveSpec
 from headway.demo.series import kpi_values, kr_decimals, kr_steps, plan_final, seeded
 from headway.kpis.models import Benchmark, Kpi, Measurement
 from headway.okrs.choices import CycleKind, CycleState
+from headway.okrs.keys import unique_key
 from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Rollup
 from headway.okrs.progress import key_result_progress
 from headway.okrs.services import recompute_objective, recompute_rollups
@@ -78,6 +79,11 @@ def load_demo(*, today: dt.date, reset: bool = False) -> Organization:
             raise DemoExists(f"the demo organization {DEMO_SLUG!r} already exists")
         delete_organization(existing)
     return _Builder(today).build()
+
+
+def _take(key: str, taken: set[str]) -> str:
+    taken.add(key)
+    return key
 
 
 def _decimal(value: float, decimals: int) -> Decimal:
@@ -326,10 +332,12 @@ class _Builder:
         outer: dict[str, Objective],
     ) -> dict[str, Objective]:
         """Objectives, key results and check-ins of one cycle; returns objectives by key."""
+        taken: set[str] = set()
         objectives = Objective.objects.bulk_create(
             Objective(
                 organization=self.org,
                 cycle=cycle,
+                key=_take(unique_key(spec.title, taken), taken),
                 title=spec.title,
                 description=spec.description,
                 owner_team=self.teams[spec.owner_team] if spec.owner_team else None,
@@ -352,9 +360,11 @@ class _Builder:
         krs: list[KeyResult] = []
         histories: list[list[CheckIn]] = []
         for spec, objective in zip(specs, objectives, strict=True):
+            kr_keys: set[str] = set()
             for position, kr_spec in enumerate(spec.krs):
                 kr, history = self._key_result(cycle, spec, objective, kr_spec, moments)
                 kr.position = position
+                kr.key = _take(unique_key(kr.title, kr_keys), kr_keys)
                 krs.append(kr)
                 histories.append(history)
         KeyResult.objects.bulk_create(krs)

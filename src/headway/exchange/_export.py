@@ -125,6 +125,7 @@ def export_organization(org: Organization) -> dict[str, Any]:
             krs_out.append(
                 {
                     "ref": kr_ref,
+                    "key": kr.key,
                     "title": kr.title,
                     "kind": kr.kind,
                     "unit": kr.unit,
@@ -149,6 +150,7 @@ def export_organization(org: Organization) -> dict[str, Any]:
             {
                 "ref": objective_ref[o.pk],
                 "cycle": cycle_name.get(o.cycle_id),
+                "key": o.key,
                 "title": o.title,
                 "description": o.description,
                 "owner_team": team_slug.get(o.owner_team_id) if o.owner_team_id else None,
@@ -198,6 +200,7 @@ def export_organization(org: Organization) -> dict[str, Any]:
             "name": org.name,
             "slug": org.slug,
             "fiscal_year_start_month": org.fiscal_year_start_month,
+            "coach_disabled_rules": list(org.coach_disabled_rules),
             "created_at": dt_out(org.created_at),
         },
         "users": [

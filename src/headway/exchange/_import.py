@@ -142,7 +142,11 @@ class Importer:
 
     def _organization(self, value: Any, slug: str | None) -> None:
         p = "organization"
-        d = r.obj(value, p, ["name", "slug", "fiscal_year_start_month", "created_at"])
+        d = r.obj(
+            value,
+            p,
+            ["name", "slug", "fiscal_year_start_month", "coach_disabled_rules", "created_at"],
+        )
         org = self.org
         org.name = r.text(
             d,
@@ -163,6 +167,10 @@ class Importer:
         org.fiscal_year_start_month = r.integer(
             d, p, "fiscal_year_start_month", low=1, high=12, default=1
         )
+        disabled = d.get("coach_disabled_rules", [])
+        if not isinstance(disabled, list) or not all(isinstance(x, str) for x in disabled):
+            r.fail(f"{p}.coach_disabled_rules", "must be a list of rule ids")
+        org.coach_disabled_rules = list(disabled)
         org.created_at = self.stamp(d, p, "created_at")
         if Organization.objects.filter(slug=org.slug).exists():
             r.fail(

@@ -152,6 +152,8 @@ def read_kpis(imp: Importer, data: dict[str, Any]) -> None:
 
 def read_objectives(imp: Importer, data: dict[str, Any]) -> None:
     parent_refs: list[tuple[Objective, Any, str]] = []
+    objective_keys: list[tuple[str, Any, str]] = []
+    kr_keys: list[tuple[str, Any, str]] = []
     for p, value in r.items(data, "", "objectives"):
         d = r.obj(
             value,
@@ -159,6 +161,7 @@ def read_objectives(imp: Importer, data: dict[str, Any]) -> None:
             [
                 "ref",
                 "cycle",
+                "key",
                 "title",
                 "description",
                 "owner_team",
@@ -177,6 +180,7 @@ def read_objectives(imp: Importer, data: dict[str, Any]) -> None:
         objective = Objective(
             organization=imp.org,
             cycle=imp.lookup(d, p, "cycle", imp.cycles, "cycle", required=True),
+            key=_key(d, p, Objective),
             title=r.text(
                 d,
                 p,
@@ -210,8 +214,12 @@ def read_objectives(imp: Importer, data: dict[str, Any]) -> None:
             r.fail(r.join(p, "parents"), "must be a list of objective references")
         parent_refs.append((objective, parents, r.join(p, "parents")))
         imp.objectives.append(objective)
+        objective_keys.append((p, id(objective.cycle), objective.key))
         for kp, kr in r.items(d, p, "key_results"):
             _key_result(imp, objective, kr, kp)
+            kr_keys.append((kp, id(objective), imp.key_results[-1].key))
+    _unique_keys(objective_keys)
+    _unique_keys(kr_keys)
     # Alignments may point forward in the list; they must not make a loop (depth-first search
     # up the parents, iterative so a long chain cannot exhaust the stack).
     known = imp.refs[label(Objective)]
@@ -252,12 +260,30 @@ def read_objectives(imp: Importer, data: dict[str, Any]) -> None:
                 done.add(id(node))
 
 
+def _key(d: dict[str, Any], p: str, model: type[Objective] | type[KeyResult]) -> str:
+    """A stable key: a slug, or blank for rows that were never keyed."""
+    value = r.text(d, p, "key", max_length=max_length(model, "key"))
+    if value:
+        r.check_slug(value, f"{p}.key")
+    return str(value or "")
+
+
+def _unique_keys(rows: list[tuple[str, Any, str]]) -> None:
+    """(path, scope, key): a key may appear once per scope (cycle or objective)."""
+    seen: set[tuple[Any, str]] = set()
+    for path, scope, key in rows:
+        if key and (scope, key) in seen:
+            r.fail(f"{path}.key", f"duplicate key {key!r}")
+        seen.add((scope, key))
+
+
 def _key_result(imp: Importer, objective: Objective, value: Any, p: str) -> None:
     d = r.obj(
         value,
         p,
         [
             "ref",
+            "key",
             "title",
             "kind",
             "unit",
@@ -281,6 +307,7 @@ def _key_result(imp: Importer, objective: Objective, value: Any, p: str) -> None
     kr = KeyResult(
         organization=imp.org,
         objective=objective,
+        key=_key(d, p, KeyResult),
         title=r.text(
             d,
             p,

@@ -12,7 +12,9 @@ from typing import Any
 
 from django import forms
 from django.forms import formset_factory
+from django.utils.html import format_html
 
+from headway.core.coach import RULES
 from headway.okrs import selectors
 from headway.okrs.choices import (
     DIRECTION_CHOICES,
@@ -23,7 +25,7 @@ from headway.okrs.choices import (
     ObjectiveStatus,
 )
 from headway.okrs.models import Cycle, Objective
-from headway.orgs.models import Membership, Team
+from headway.orgs.models import Membership, Organization, Team
 
 # Objectives (and key results) a create page takes in one submit.
 MAX_INLINE_KEY_RESULTS = 5
@@ -334,3 +336,42 @@ class BoardFilterForm(forms.Form):
         field = self.fields[name]
         assert isinstance(field, forms.ChoiceField)
         field.choices = choices
+
+
+class CoachSettingsForm(forms.Form):
+    """One checkbox per coach rule: ticked rules are applied, the others switched off."""
+
+    enabled = forms.MultipleChoiceField(
+        required=False,
+        label="Rules the coach applies",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Untick a rule to switch it off for the whole organization.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        enabled = self.fields["enabled"]
+        assert isinstance(enabled, forms.MultipleChoiceField)
+        enabled.choices = [
+            (
+                rule.id,
+                format_html(
+                    '<span class="rule-title">{}</span> <span class="badge severity-{}">{}</span>'
+                    ' <small class="why">{}</small>',
+                    rule.title,
+                    rule.severity.value,
+                    rule.severity.value.capitalize(),
+                    rule.why,
+                ),
+            )
+            for rule in RULES.values()
+        ]
+
+    def disabled_rules(self) -> list[str]:
+        on = set(self.cleaned_data["enabled"])
+        return [rule for rule in RULES if rule not in on]
+
+    @staticmethod
+    def initial_for(organization: Organization) -> dict[str, Any]:
+        off = set(organization.coach_disabled_rules or ())
+        return {"enabled": [rule for rule in RULES if rule not in off]}

@@ -46,6 +46,8 @@ class Objective(models.Model):
         Organization, on_delete=models.CASCADE, related_name="objectives"
     )
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="objectives")
+    # Stable identifier within the cycle, for OKRs kept as files (`headway apply`).
+    key = models.SlugField(max_length=80, blank=True, default="")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     owner_team = models.ForeignKey(
@@ -72,6 +74,10 @@ class Objective(models.Model):
         ordering = ["cycle_id", "position", "id"]
         indexes = [models.Index(fields=["organization", "cycle", "status"])]
         constraints = [
+            # Blank keys are rows made outside the services (tests, bulk loads) and not yet keyed.
+            models.UniqueConstraint(
+                fields=["cycle", "key"], condition=~Q(key=""), name="objective_key_unique"
+            ),
             models.CheckConstraint(condition=Q(weight__gt=0), name="objective_weight_positive"),
             models.CheckConstraint(
                 condition=Q(owner_team__isnull=False, owner_person__isnull=True)
@@ -115,6 +121,8 @@ class KeyResult(models.Model):
         Organization, on_delete=models.CASCADE, related_name="key_results"
     )
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_results")
+    # Stable identifier within the objective, for OKRs kept as files.
+    key = models.SlugField(max_length=80, blank=True, default="")
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=KR_KIND_CHOICES, default="metric")
     unit = models.CharField(max_length=30, blank=True)
@@ -142,6 +150,9 @@ class KeyResult(models.Model):
     class Meta:
         ordering = ["objective_id", "position", "id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["objective", "key"], condition=~Q(key=""), name="kr_key_unique"
+            ),
             models.CheckConstraint(condition=Q(weight__gt=0), name="kr_weight_positive"),
             models.CheckConstraint(
                 condition=Q(progress__gte=0, progress__lte=1), name="kr_progress_0_1"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from headway.core import default_score
 from headway.core.tree import descendants
 from headway.okrs.choices import CycleState, ObjectiveStatus
 from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Rollup
@@ -150,6 +151,12 @@ def _objective_display() -> QuerySet[Objective]:
     return Objective.objects.select_related(*_DISPLAY_RELATIONS)
 
 
+def _with_has_parents(queryset: QuerySet[Objective]) -> QuerySet[Objective]:
+    """``has_parents``: whether the objective supports another, for the coach, in the same
+    query rather than one more for the alignment links."""
+    return queryset.annotate(has_parents=Exists(Alignment.objects.filter(child_id=OuterRef("pk"))))
+
+
 def _key_results_display() -> QuerySet[KeyResult]:
     return KeyResult.objects.select_related("owner__user").order_by("position", "id")
 
@@ -224,7 +231,7 @@ def board(
     tree = team_tree(org_id) if tree is None else tree
     rollups = {r.team_id: r.progress for r in Rollup.objects.filter(cycle=cycle)}
     queryset = (
-        _objective_display()
+        _with_has_parents(_objective_display())
         .filter(organization_id=org_id, cycle=cycle)
         .prefetch_related(Prefetch("key_results", queryset=_key_results_display()))
         .order_by("position", "id")
@@ -391,6 +398,67 @@ def objective_page(objective: Objective) -> ObjectivePage:
         key_results=list(key_results_with_history(objective)),
         team_progress=team_progress(objective),
     )
+
+
+def coach_context(
+    org_id: int,
+    cycle_id: int,
+    *,
+    owner_team_id: int | None,
+    owner_person_id: int | None,
+    include_id: int | None = None,
+    exclude_id: int | None = None,
+) -> list[Objective]:
+    """What the coach needs beside one objective: its owner's active objectives of the cycle
+    (for the rules about an owner's set) and the company's (for "aligned to nothing"), with
+    their key results. ``include_id`` is kept whatever its status (the objective whose page is
+    shown), ``exclude_id`` left out (the one being edited)."""
+    owned = Q(owner_team_id=owner_team_id, owner_person_id=owner_person_id)
+    company = Q(owner_team__isnull=False, owner_team__parent__isnull=True)
+    queryset = (
+        _with_has_parents(_objective_display())
+        .filter(organization_id=org_id, cycle_id=cycle_id)
+        .filter(((owned | company) & Q(status=ObjectiveStatus.ACTIVE)) | Q(pk=include_id))
+        .prefetch_related(
+            Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "id"))
+        )
+        .order_by("position", "id")
+    )
+    if exclude_id is not None:
+        queryset = queryset.exclude(pk=exclude_id)
+    return list(queryset)
+
+
+# Earlier cycles whose scores the coach looks back on ("always scores 1.0").
+HISTORY_CYCLES = 4
+
+
+def owner_history(org_id: int, cycle: Cycle) -> dict[str, tuple[float, ...]]:
+    """Each owner's mean aspirational score in the cycles of the same kind before ``cycle``
+    (at most ``HISTORY_CYCLES``, oldest first), keyed as the coach names owners."""
+    earlier = (
+        Cycle.objects.filter(organization_id=org_id, kind=cycle.kind, start__lt=cycle.start)
+        .order_by("-start")
+        .values("id")[:HISTORY_CYCLES]
+    )
+    rows = (
+        Objective.objects.filter(
+            organization_id=org_id,
+            cycle_id__in=earlier,
+            kind="aspirational",
+            status=ObjectiveStatus.ACTIVE,
+        )
+        .order_by("cycle__start", "cycle_id")
+        .values_list("cycle_id", "owner_team__slug", "owner_person__user__username", "progress")
+    )
+    scores: dict[str, dict[int, list[float]]] = {}
+    for cycle_id, team_slug, username, progress in rows:
+        owner = f"team:{team_slug}" if team_slug is not None else f"person:{username}"
+        scores.setdefault(owner, {}).setdefault(cycle_id, []).append(default_score(progress))
+    return {
+        owner: tuple(sum(s) / len(s) for s in by_cycle.values())
+        for owner, by_cycle in scores.items()
+    }
 
 
 def editable_objectives(membership: Membership) -> QuerySet[Objective]:

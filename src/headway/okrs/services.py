@@ -13,7 +13,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import slugify
 
 from headway import core
 from headway.audit import services as audit
@@ -28,6 +30,8 @@ from headway.errors import (
     to_weight,
 )
 from headway.okrs.choices import CycleKind, CycleState, KRResultType, ObjectiveStatus
+from headway.okrs.keys import MAX_LENGTH as MAX_KEY_LENGTH
+from headway.okrs.keys import unique_key
 from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Rollup
 from headway.okrs.progress import key_result_progress, weighted_progress
 from headway.orgs import permissions
@@ -111,6 +115,25 @@ def refresh_objective(objective: Objective) -> None:
         if progress != kr.progress:
             KeyResult.objects.filter(pk=kr.pk).update(progress=progress)
     _refresh_from_objective(objective)
+
+
+# --- stable keys ------------------------------------------------------------------------------
+
+
+def _assign_key(row: Objective | KeyResult, wanted: str | None) -> None:
+    """Keep ``wanted`` (or the row's key) when free among its siblings; else derive one.
+
+    An objective's key is unique in its cycle, a key result's in its objective, so files that
+    name them (``headway apply``) stay valid when other rows come and go.
+    """
+    siblings: QuerySet[Objective] | QuerySet[KeyResult] = (
+        Objective.objects.filter(cycle_id=row.cycle_id)
+        if isinstance(row, Objective)
+        else KeyResult.objects.filter(objective_id=row.objective_id)
+    )
+    taken = set(siblings.exclude(pk=row.pk).values_list("key", flat=True))
+    wanted = slugify(wanted or "")[:MAX_KEY_LENGTH]
+    row.key = wanted if wanted and wanted not in taken else unique_key(row.title, taken)
 
 
 # --- cycles -----------------------------------------------------------------------------------
@@ -243,7 +266,9 @@ def create_objective(*, actor: Membership, **data: Any) -> Objective:
     ):
         raise PermissionDenied("you may not create objectives for this owner")
     parents = clean.pop("parents", [])
-    objective = Objective.objects.create(organization_id=actor.organization_id, **clean)
+    objective = Objective(organization_id=actor.organization_id, **clean)
+    _assign_key(objective, data.get("key"))
+    objective.save()
     if parents:
         _set_parents(objective, parents)
     recompute_rollups(objective.cycle, [objective.owner_team_id])
@@ -272,6 +297,8 @@ def update_objective(*, actor: Membership, objective: Objective, **data: Any) ->
         actor, objective
     ):
         raise PermissionDenied("you may not hand this objective to that owner")
+    if objective.cycle_id != old_cycle.pk or "key" in data:
+        _assign_key(objective, data.get("key", objective.key))
     objective.save()
     if parents is not None:
         _set_parents(objective, parents)
@@ -336,6 +363,7 @@ def create_key_result(*, actor: Membership, objective: Objective, **data: Any) -
         kr.start, kr.target = Decimal(0), Decimal(1)
     kr.position = objective.key_results.count()
     kr.progress = key_result_progress(kr)
+    _assign_key(kr, data.get("key"))
     kr.save()
     _refresh_from_objective(objective)
     audit.record(
@@ -468,7 +496,8 @@ def move_key_result(*, actor: Membership, key_result: KeyResult, objective: Obje
     before = audit.snapshot(kr, ["objective", "position"])
     kr.objective = objective
     kr.position = objective.key_results.count()
-    kr.save(update_fields=["objective", "position", "updated_at"])
+    _assign_key(kr, kr.key)
+    kr.save(update_fields=["objective", "key", "position", "updated_at"])
     recompute_objective(source)
     recompute_objective(objective)
     if source.cycle_id != objective.cycle_id:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from headway.okrs.views import board, key_results, objectives
+from headway.okrs.views import board, coach, key_results, objectives
 
 app_name = "okrs"
 
@@ -8,7 +8,11 @@ urlpatterns = [
     path("okrs/", board.board, name="board"),
     path("okrs/cycle/<int:cycle_id>/", board.board, name="board-cycle"),
     path("okrs/alignment/", board.alignment, name="alignment"),
+    path("okrs/coach/", coach.report, name="coach-report"),
+    path("okrs/cycle/<int:cycle_id>/coach/", coach.report, name="coach-report"),
+    path("okrs/coach/settings/", coach.settings, name="coach-settings"),
     path("objectives/new/", objectives.create, name="objective-create"),
+    path("objectives/lint/", coach.lint, name="objective-lint"),
     path("objectives/<int:objective_id>/", objectives.objective, name="objective"),
     path("objectives/<int:objective_id>/edit/", objectives.edit, name="objective-edit"),
     path("objectives/<int:objective_id>/archive/", objectives.archive, name="objective-archive"),

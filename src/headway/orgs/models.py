@@ -23,6 +23,8 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     fiscal_year_start_month = models.PositiveSmallIntegerField(default=1)
+    # Coach rules this organization switched off (rule ids of headway.core.coach).
+    coach_disabled_rules = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from headway.audit import services as audit
+from headway.core.coach import RULES
 from headway.errors import Problems, ValidationFailed, to_text
 from headway.orgs import permissions
 from headway.orgs.choices import Role
@@ -189,3 +191,33 @@ def revoke_token(*, actor: Membership, token: ApiToken) -> None:
         action="token.revoke",
         instance=token,
     )
+
+
+@transaction.atomic
+def set_coach_disabled_rules(actor: Membership, rule_ids: Iterable[str]) -> Organization:
+    """Switch the named coach rules off for the actor's organization (and every other back on).
+
+    The editor, the board, the objective pages, the report and the API then leave them out.
+    """
+    if not permissions.can_administer(actor):
+        raise PermissionDenied("only an admin may switch coach rules off")
+    wanted = set(rule_ids)
+    unknown = sorted(wanted - RULES.keys())
+    if unknown:
+        raise ValidationFailed({"rule_ids": f"no such coach rule: {', '.join(unknown)}"})
+    org = Organization.objects.select_for_update().get(pk=actor.organization_id)
+    before = audit.snapshot(org, ["coach_disabled_rules"])
+    # Stored in the coach's own order, so the same choice always saves the same list.
+    org.coach_disabled_rules = [rule for rule in RULES if rule in wanted]
+    org.save(update_fields=["coach_disabled_rules"])
+    audit.record(
+        organization_id=org.pk,
+        actor_id=actor.user_id,
+        action="organization.coach_rules",
+        instance=org,
+        before=before,
+        after=audit.snapshot(org, ["coach_disabled_rules"]),
+    )
+    # The acting person's organization is the one just changed: what follows sees the new list.
+    actor.organization.coach_disabled_rules = org.coach_disabled_rules
+    return org

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from headway.okrs import selectors
 from headway.okrs.choices import ObjectiveStatus
+from headway.okrs.coach import findings_by_objective
 from headway.okrs.forms import BoardFilterForm
 from headway.okrs.progress import pace
 from headway.okrs.views.common import acting, chosen_cycle, objective_rows
@@ -53,6 +54,13 @@ def board(request: HttpRequest, cycle_id: int | None = None) -> HttpResponse:
         org_id, cycle, team_id=team_id, person_id=person_id, status=status, tree=tree
     )
     now = timezone.now()
+    shown = [o for t in data.teams for o in t.objectives] + data.personal
+    findings = findings_by_objective(
+        membership.organization,
+        [o for o in shown if o.status == ObjectiveStatus.ACTIVE],
+        cycle=cycle,
+        today=timezone.localdate(now),
+    )
     return render(
         request,
         "okrs/board.html",
@@ -60,8 +68,8 @@ def board(request: HttpRequest, cycle_id: int | None = None) -> HttpResponse:
             "cycle": cycle,
             "form": form,
             "board": data,
-            "teams": [(t, objective_rows(t.objectives, now)) for t in data.teams],
-            "personal": objective_rows(data.personal, now),
+            "teams": [(t, objective_rows(t.objectives, now, findings)) for t in data.teams],
+            "personal": objective_rows(data.personal, now, findings),
             "organization_pace": (
                 pace(data.organization_progress, cycle, now)
                 if data.organization_progress is not None

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from headway import core
+from headway.core.coach.model import Finding
 from headway.okrs import charts, selectors
+from headway.okrs.coach import CoachNotes, notes
 from headway.okrs.forms import CheckInForm
 from headway.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from headway.okrs.progress import cycle_bounds, pace
@@ -37,14 +40,24 @@ def chosen_cycle(request: HttpRequest, membership: Membership, cycle_id: Any = N
 
 @dataclass
 class ObjectiveRow:
-    """An objective on a list, with its pace at this moment (the score comes from a filter)."""
+    """An objective on a list, with its pace at this moment (the score comes from a filter)
+    and what the coach says about it."""
 
     objective: Objective
     pace: core.PaceStatus
+    coach: CoachNotes = field(default_factory=lambda: CoachNotes(()))
 
 
-def objective_rows(objectives: list[Objective], now: dt.datetime) -> list[ObjectiveRow]:
-    return [ObjectiveRow(o, pace(o.progress, o.cycle, now)) for o in objectives]
+def objective_rows(
+    objectives: list[Objective],
+    now: dt.datetime,
+    findings: Mapping[int, list[Finding]] | None = None,
+) -> list[ObjectiveRow]:
+    findings = findings or {}
+    return [
+        ObjectiveRow(o, pace(o.progress, o.cycle, now), notes(findings.get(o.pk, ())))
+        for o in objectives
+    ]
 
 
 @dataclass

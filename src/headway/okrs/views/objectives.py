@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from headway.errors import ValidationFailed
 from headway.okrs import selectors, services
 from headway.okrs.choices import ObjectiveStatus
+from headway.okrs.coach import findings_by_objective, notes
 from headway.okrs.forms import (
     KR_FIELD_MAP,
     OBJECTIVE_FIELD_MAP,
@@ -74,6 +75,20 @@ def render_objective(
         key_result_row(kr, objective, membership, now, can_edit=can_edit, form=forms.get(kr.pk))
         for kr in data.key_results
     ]
+    # With the owner's other objectives of the cycle and the company's: some rules look across
+    # them, and the card says what the board's badge says.
+    findings = findings_by_objective(
+        membership.organization,
+        selectors.coach_context(
+            objective.organization_id,
+            objective.cycle_id,
+            owner_team_id=objective.owner_team_id,
+            owner_person_id=objective.owner_person_id,
+            include_id=objective.pk,
+        ),
+        cycle=objective.cycle,
+        today=timezone.localdate(now),
+    )
     return render(
         request,
         "okrs/objective.html",
@@ -83,6 +98,8 @@ def render_objective(
             "rows": rows,
             "can_edit": can_edit,
             "cycle_open": selectors.cycle_is_open(objective.cycle),
+            "coach": notes(findings.get(objective.pk, ())),
+            "can_administer": permissions.can_administer(membership),
         },
         status=status,
     )

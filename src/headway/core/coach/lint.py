@@ -1,0 +1,58 @@
+"""Running the rules: one objective, or a whole cycle, in a stable order."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from headway.core.coach import cycle_rules, key_result_rules, objective_rules
+from headway.core.coach.model import CycleDraft, Finding, ObjectiveDraft, Severity
+from headway.core.coach.rules import RULE_RANK
+from headway.core.coach.subject import read
+
+_OBJECTIVE_CHECKS = {**objective_rules.CHECKS, **key_result_rules.CHECKS}
+_KR_TARGET = "key_results["
+
+
+def _position(finding: Finding) -> tuple[int, int]:
+    # The objective first, then its key results in order; within one place, rule-book order.
+    target = finding.target
+    place = int(target[len(_KR_TARGET) : -1]) if target.startswith(_KR_TARGET) else -1
+    return place, RULE_RANK[finding.rule]
+
+
+def lint_objective(objective: ObjectiveDraft, *, disabled: Collection[str] = ()) -> list[Finding]:
+    """Every finding about one objective and its key results."""
+    subject = read(objective)
+    off = frozenset(disabled)
+    findings = [
+        found
+        for rule_id, check in _OBJECTIVE_CHECKS.items()
+        if rule_id not in off
+        for found in check(subject)
+    ]
+    findings.sort(key=_position)
+    return findings
+
+
+def lint_cycle(cycle: CycleDraft, *, disabled: Collection[str] = ()) -> list[Finding]:
+    """Each objective's findings, in the cycle's order, then the findings about the cycle."""
+    off = frozenset(disabled)
+    unaligned = (
+        {} if "unaligned-team-objective" in off else cycle_rules.unaligned_team_objectives(cycle)
+    )
+    findings: list[Finding] = []
+    for index, objective in enumerate(cycle.objectives):
+        own = lint_objective(objective, disabled=off)
+        if index in unaligned:
+            own.append(unaligned[index])
+            own.sort(key=_position)
+        findings += own
+    for rule_id, check in cycle_rules.CHECKS.items():
+        if rule_id not in off:
+            findings += check(cycle)
+    return findings
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    """True when a finding breaks the method (``headway lint`` then exits 1)."""
+    return any(f.severity is Severity.ERROR for f in findings)
