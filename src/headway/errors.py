@@ -91,6 +91,9 @@ class Problems:
 
 def to_text(raw: Any, field: str, *, max_length: int, required: bool = True) -> str:
     text = "" if raw is None else str(raw).strip()
+    if "\x00" in text:
+        # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the driver.
+        raise ValidationFailed({field: "must not contain NUL characters"})
     if required and not text:
         raise ValidationFailed({field: "is required"})
     if len(text) > max_length:

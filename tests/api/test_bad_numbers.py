@@ -48,3 +48,16 @@ def test_out_of_range_ids_in_a_body_are_422_naming_the_field(world, api_as, path
 
     assert response.status_code == 422
     assert field in response.json()["detail"][0]["loc"]
+
+
+def test_nul_in_text_is_422_on_every_database(world, api_as):
+    response = api_as(world.alice).post(
+        "/objectives", {"title": "Delight\x00", "cycle_id": world.cycle.pk, "description": "x"}
+    )
+    described = api_as(world.alice).post(
+        "/objectives", {"title": "Delight", "cycle_id": world.cycle.pk, "description": "a\x00b"}
+    )
+
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "title"
+    assert described.status_code == 422
+    assert described.json()["detail"][0]["loc"][-1] == "description"

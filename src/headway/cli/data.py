@@ -1,4 +1,5 @@
-"""Moving an organization between installations: export and import (JSON)."""
+"""Moving an organization between installations (export and import, JSON), and its plan as an
+OKR file (export --format yaml; see ``headway apply``)."""
 
 from __future__ import annotations
 
@@ -24,16 +25,33 @@ def export(
     output: Annotated[
         str, typer.Option("--output", "-o", metavar="FILE", help="Where to write; - is stdout.")
     ] = "-",
-    fmt: Annotated[str, typer.Option("--format", help="Only json for now.")] = "json",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="json: everything, with history, for `headway import`; "
+            "yaml: the plan as an OKR file, for `headway apply` and `headway lint`.",
+        ),
+    ] = "json",
 ) -> None:
-    """Write one organization (people, teams, OKRs, KPIs and their history) as JSON."""
-    if fmt != "json":
-        raise CliError(f"format: only json is supported, not {fmt!r}")
-    setup_django()
-    from headway.exchange import dumps, export_organization
+    """Write one organization: all of it as JSON, or its plan as an OKR file (YAML).
 
+    JSON holds people, teams, OKRs, KPIs and their history. YAML holds the teams, KPIs, cycles,
+    objectives and key results, without values or check-ins (docs/okrs-as-code.md).
+    """
+    if fmt not in {"json", "yaml"}:
+        raise CliError(f"format: must be json or yaml, not {fmt!r}")
+    setup_django()
     organization = pick_organization(org)
-    text = dumps(export_organization(organization))
+    if fmt == "yaml":
+        from headway.okrsfile.export import export_text
+
+        text = export_text(organization)
+    else:
+        from headway.exchange import dumps, export_organization
+
+        text = dumps(export_organization(organization))
     if not text.endswith("\n"):
         text += "\n"
     if output == "-":
@@ -49,7 +67,7 @@ def export(
     )
 
 
-def _read(file: str) -> tuple[str, str]:
+def read_text(file: str) -> tuple[str, str]:
     """The text of ``file`` (- for stdin) and the name to show in errors."""
     if file == "-":
         return typer.get_text_stream("stdin").read(), "<stdin>"
@@ -69,7 +87,7 @@ def import_(
     ] = None,
 ) -> None:
     """Create an organization from a JSON export."""
-    text, name = _read(file)
+    text, name = read_text(file)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from headway.cli import data, server, tokens, work
+from headway.cli import data, okrsfile, server, tokens, work
 from headway.cli.common import HeadwayGroup, setup_django
 
 __all__ = ["app", "setup_django"]
@@ -56,6 +56,8 @@ app.command(rich_help_panel="Run")(server.demo)
 app.command(rich_help_panel="Run")(server.createadmin)
 app.command(rich_help_panel="Data")(data.export)
 app.command("import", rich_help_panel="Data")(data.import_)
+app.command(rich_help_panel="Data")(okrsfile.apply)
+app.command(rich_help_panel="Data")(okrsfile.lint)
 app.command(context_settings=work.NUMBERS_AS_ARGUMENTS, rich_help_panel="Work")(work.checkin)
 app.add_typer(work.kpi_app, name="kpi", rich_help_panel="Work")
 app.add_typer(tokens.token_app, name="token", rich_help_panel="Work")

@@ -56,7 +56,9 @@ def _clean_kpi(actor: Membership, data: dict[str, Any], instance: Kpi | None) ->
             problems.add("key", f"a KPI with key {key!r} already exists")
         clean["key"] = key
     if "description" in data:
-        clean["description"] = data["description"] or ""
+        clean["description"] = problems.check(
+            to_text, data["description"], "description", max_length=10_000, required=False
+        )
     if "unit" in data:
         clean["unit"] = problems.check(to_text, data["unit"], "unit", max_length=30, required=False)
     for field, choices in KPI_CHOICES.items():
@@ -165,6 +167,26 @@ def update_kpi(*, actor: Membership, kpi: Kpi, **data: Any) -> Kpi:
         after=audit.snapshot(kpi, KPI_FIELDS),
     )
     return kpi
+
+
+@transaction.atomic
+def delete_kpi(*, actor: Membership, kpi: Kpi) -> None:
+    """Delete a KPI with its measurements and benchmarks.
+
+    Key results that followed it keep their values and stop following it.
+    """
+    if not permissions.can_edit_kpi(actor, kpi):
+        raise PermissionDenied("you may not delete this KPI")
+    # The snapshot keeps what the audit log needs to tell what was lost.
+    before = {**audit.snapshot(kpi, KPI_FIELDS), "measurements": kpi.measurements.count()}
+    audit.record(
+        organization_id=kpi.organization_id,
+        actor_id=actor.user_id,
+        action="kpi.delete",
+        instance=kpi,
+        before=before,
+    )
+    kpi.delete()
 
 
 @dataclass(frozen=True, slots=True)

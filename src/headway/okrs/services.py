@@ -21,6 +21,7 @@ from headway import core
 from headway.audit import services as audit
 from headway.core.tree import descendants
 from headway.errors import (
+    NotFound,
     Problems,
     ValidationFailed,
     to_choice,
@@ -182,6 +183,50 @@ def create_cycle(
     return cycle
 
 
+@transaction.atomic
+def update_cycle(*, actor: Membership, cycle: Cycle, **data: Any) -> Cycle:
+    """Change a cycle's name, kind, dates or state (admins only).
+
+    ``data`` holds only the fields to change: name, kind, start, end, state.
+    """
+    _ensure_admin(actor)
+    found = (
+        Cycle.objects.select_for_update()
+        .filter(pk=cycle.pk, organization_id=actor.organization_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("cycle", cycle.pk)
+    cycle = found
+    before = audit.snapshot(cycle)
+    problems = Problems()
+    if "name" in data:
+        name = problems.check(to_text, data["name"], "name", max_length=60) or ""
+        taken = Cycle.objects.filter(organization_id=cycle.organization_id, name=name)
+        if name and taken.exclude(pk=cycle.pk).exists():
+            problems.add("name", f"a cycle named {name!r} already exists")
+        cycle.name = name
+    if "kind" in data:
+        cycle.kind = problems.check(to_choice, data["kind"], "kind", CycleKind.values) or ""
+    if "state" in data:
+        cycle.state = problems.check(to_choice, data["state"], "state", CycleState.values) or ""
+    cycle.start = data.get("start", cycle.start)
+    cycle.end = data.get("end", cycle.end)
+    if cycle.end <= cycle.start:
+        problems.add("end", "must be after the start")
+    problems.raise_any()
+    cycle.save()
+    audit.record(
+        organization_id=cycle.organization_id,
+        actor_id=actor.user_id,
+        action="cycle.update",
+        instance=cycle,
+        before=before,
+        after=audit.snapshot(cycle),
+    )
+    return cycle
+
+
 # --- objectives -------------------------------------------------------------------------------
 
 
@@ -195,7 +240,9 @@ def _clean_objective(actor: Membership, data: dict[str, Any]) -> dict[str, Any]:
     if "title" in data:
         clean["title"] = problems.check(to_text, data["title"], "title", max_length=200)
     if "description" in data:
-        clean["description"] = data["description"] or ""
+        clean["description"] = problems.check(
+            to_text, data["description"], "description", max_length=10_000, required=False
+        )
     if "kind" in data:
         clean["kind"] = problems.check(to_choice, data["kind"], "kind", OBJECTIVE_KINDS)
     if "status" in data:
@@ -314,6 +361,33 @@ def update_objective(*, actor: Membership, objective: Objective, **data: Any) ->
         after=audit.snapshot(objective, OBJECTIVE_FIELDS),
     )
     return objective
+
+
+@transaction.atomic
+def delete_objective(*, actor: Membership, objective: Objective) -> None:
+    """Delete an objective with its key results and their check-ins.
+
+    Alignments to and from it go too; the owner's and the organization's roll-ups move without it.
+    """
+    if not permissions.can_edit_objective(actor, objective):
+        raise PermissionDenied("you may not delete this objective")
+    objective = Objective.objects.select_for_update().select_related("cycle").get(pk=objective.pk)
+    # The snapshot keeps what the audit log needs to tell what was lost.
+    before = {
+        **audit.snapshot(objective, [*OBJECTIVE_FIELDS, "key"]),
+        "key_results": objective.key_results.count(),
+        "checkins": CheckIn.objects.filter(key_result__objective=objective).count(),
+    }
+    audit.record(
+        organization_id=objective.organization_id,
+        actor_id=actor.user_id,
+        action="objective.delete",
+        instance=objective,
+        before=before,
+    )
+    cycle, team_id = objective.cycle, objective.owner_team_id
+    objective.delete()
+    recompute_rollups(cycle, [team_id])
 
 
 # --- key results ------------------------------------------------------------------------------

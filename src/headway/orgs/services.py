@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -13,7 +14,8 @@ from django.utils.text import slugify
 
 from headway.audit import services as audit
 from headway.core.coach import RULES
-from headway.errors import Problems, ValidationFailed, to_text
+from headway.core.tree import descendants
+from headway.errors import NotFound, Problems, ValidationFailed, to_text
 from headway.orgs import permissions
 from headway.orgs.choices import Role
 from headway.orgs.models import ApiToken, Membership, Organization, Team, TeamMember, User
@@ -91,6 +93,7 @@ def create_team(
     parent: Team | None = None,
     slug: str = "",
     description: str = "",
+    okrs_enabled: bool = True,
 ) -> Team:
     if not permissions.can_administer(actor):
         raise PermissionDenied("only an admin may create teams")
@@ -108,6 +111,7 @@ def create_team(
         slug=slug,
         parent=parent,
         description=description,
+        okrs_enabled=okrs_enabled,
     )
     audit.record(
         organization_id=team.organization_id,
@@ -117,6 +121,85 @@ def create_team(
         after=audit.snapshot(team),
     )
     return team
+
+
+@transaction.atomic
+def update_team(*, actor: Membership, team: Team, **data: Any) -> Team:
+    """Rename a team, move it in the tree, or switch OKRs on or off for it (admins only).
+
+    ``data`` holds only the fields to change: name, parent (a Team or None), description,
+    okrs_enabled.
+    """
+    if not permissions.can_administer(actor):
+        raise PermissionDenied("only an admin may change teams")
+    team = _locked_team(actor, team)
+    before = audit.snapshot(team)
+    problems = Problems()
+    if "name" in data:
+        team.name = problems.check(to_text, data["name"], "name", max_length=200) or ""
+    if "description" in data:
+        team.description = data["description"] or ""
+    if "okrs_enabled" in data:
+        team.okrs_enabled = bool(data["okrs_enabled"])
+    if "parent" in data:
+        parent: Team | None = data["parent"]
+        if parent is not None and parent.organization_id != actor.organization_id:
+            problems.add("parent_id", "no such team in this organization")
+        elif parent is not None and parent.pk in {team.pk, *_subteam_ids(team)}:
+            problems.add("parent_id", "a team cannot sit under itself or one of its sub-teams")
+        team.parent = parent
+    problems.raise_any()
+    team.save()
+    audit.record(
+        organization_id=team.organization_id,
+        actor_id=actor.user_id,
+        action="team.update",
+        instance=team,
+        before=before,
+        after=audit.snapshot(team),
+    )
+    return team
+
+
+def _locked_team(actor: Membership, team: Team) -> Team:
+    found = (
+        Team.objects.select_for_update()
+        .filter(pk=team.pk, organization_id=actor.organization_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("team", team.pk)
+    return found
+
+
+def _subteam_ids(team: Team) -> set[int]:
+    edges = Team.objects.filter(organization_id=team.organization_id).values_list("parent_id", "id")
+    return descendants(edges, [team.pk])
+
+
+@transaction.atomic
+def delete_team(*, actor: Membership, team: Team) -> None:
+    """Delete a team with no sub-teams and no objectives (admins only).
+
+    Its memberships and roll-ups go with it; its KPIs stay, without an owner team.
+    """
+    if not permissions.can_administer(actor):
+        raise PermissionDenied("only an admin may delete teams")
+    team = _locked_team(actor, team)
+    if team.children.exists():
+        raise ValidationFailed({"team": f"{team.slug!r} has sub-teams: move or delete them first"})
+    if team.objectives.exists():
+        raise ValidationFailed(
+            {"team": f"{team.slug!r} owns objectives: give them another owner first"}
+        )
+    audit.record(
+        organization_id=team.organization_id,
+        actor_id=actor.user_id,
+        action="team.delete",
+        instance=team,
+        before=audit.snapshot(team),
+    )
+    team.delete()
 
 
 def add_to_team(*, team: Team, membership: Membership, is_lead: bool = False) -> TeamMember:
