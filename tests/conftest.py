@@ -17,6 +17,14 @@ if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _jobs_run_inline() -> None:
+    """Background jobs run in the calling thread, so tests see their effects at once."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
     # Real hashing costs ~100 ms per user; tests create dozens.

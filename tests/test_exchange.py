@@ -21,7 +21,15 @@ from headway.audit.models import AuditEvent
 from headway.errors import ValidationFailed
 from headway.exchange import FORMAT, VERSION, dumps, export_organization, import_organization
 from headway.kpis import services as kpi_services
-from headway.kpis.models import Measurement
+from headway.kpis.models import (
+    AlertChannel,
+    DataSource,
+    HealthChange,
+    Measurement,
+    Notification,
+    RawEvent,
+    XmrBaseline,
+)
 from headway.okrs import services as okr_services
 from headway.okrs.models import CheckIn, KeyResult, Objective
 from headway.orgs import services as org_services
@@ -38,6 +46,7 @@ TOP_KEYS = {
     "teams",
     "cycles",
     "kpis",
+    "alert_channels",
     "objectives",
     "rollups",
     "api_tokens",
@@ -191,6 +200,8 @@ def build_rich(w: World) -> Organization:
     )
     okr_services.record_checkin(actor=alice, key_result=kr3, value=4, confidence=3)
 
+    _kpi_engine_rows(w, nps, kr1)
+
     token, _ = org_services.create_token(membership=lena, name="CI", scope="read")
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=at(20, micro=5))
     old, _ = org_services.create_token(membership=alice, name="Laptop")
@@ -218,6 +229,107 @@ def build_rich(w: World) -> Organization:
     )
     org.refresh_from_db()
     return org
+
+
+def _kpi_engine_rows(w: World, nps: Any, kr: KeyResult) -> None:
+    """One row of each KPI-engine table, with every optional column filled."""
+    Kpi = type(nps)
+    Kpi.objects.filter(pk=nps.pk).update(
+        alert_level="warning",
+        alert_after=2,
+        resolve_after=3,
+        repeat_hours=0,
+        notify_no_data=False,
+        health="amber",
+        health_since=at(3),
+        alert_state="pending",
+        alert_state_since=at(3, micro=7),
+        alert_notified_at=at(4),
+        evaluated_at=at(5),
+    )
+    HealthChange.objects.create(
+        organization=w.org,
+        kpi=nps,
+        changed_at=at(3),
+        before="green",
+        after="amber",
+        period=dt.date(2026, 8, 1),
+        value=Decimal("32.5"),
+    )
+    channel = AlertChannel.objects.create(
+        organization=w.org,
+        name="Growth Slack",
+        kind="webhook",
+        url="https://hooks.example.com/T000/B000",
+        secret="s3cr3t",
+        recipients="",
+        enabled=False,
+    )
+    channel.kpis.set([nps])
+    AlertChannel.objects.create(
+        organization=w.org, name="Leads", kind="email", recipients="lena@example.com"
+    )
+    Notification.objects.create(
+        organization=w.org,
+        kpi=nps,
+        channel=channel,
+        channel_name=channel.name,
+        event="firing",
+        dedupe_key="firing:2026-10-03T09:30:15",
+        created_at=at(3),
+        subject="Onboarding NPS is critical",
+        payload={"text": "Onboarding NPS is critical", "n": [1, 2.5]},
+        status="failed",
+        attempts=3,
+        next_attempt_at=at(4),
+        delivered_at=at(5),
+        last_error="HTTP 500",
+    )
+    Notification.objects.create(
+        organization=w.org,
+        kpi=nps,
+        channel=None,
+        channel_name="Deleted channel",
+        event="resolved",
+        dedupe_key="resolved:x",
+        created_at=at(6),
+        subject="resolved",
+    )
+    XmrBaseline.objects.create(
+        organization=w.org,
+        kpi=nps,
+        starts_on=dt.date(2026, 8, 1),
+        size=12,
+        note="new survey wording",
+        created_by=w.lena,
+        created_at=at(7),
+    )
+    RawEvent.objects.create(
+        organization=w.org, kpi=nps, at=at(2, micro=9), value=Decimal("7.5"), received_at=at(3)
+    )
+    DataSource.objects.create(
+        organization=w.org,
+        kpi=nps,
+        name="Warehouse",
+        kind="sql",
+        connection="warehouse",
+        query="SELECT period, value FROM nps",
+        url="",
+        path="",
+        period_field="p",
+        value_field="v",
+        every_minutes=15,
+        enabled=False,
+        next_run_at=at(9),
+        last_run_at=at(8),
+        last_status="error",
+        last_message="connection refused",
+        created_by=w.alice,
+    )
+    KeyResult.objects.filter(pk=kr.pk).update(follows_kpi=True)
+    CheckIn.objects.filter(key_result=kr).order_by("id").filter(
+        pk=CheckIn.objects.filter(key_result=kr).order_by("id").values("pk")[:1]
+    ).update(kpi_period=dt.date(2026, 8, 1), author=None)
 
 
 @pytest.fixture
@@ -322,7 +434,8 @@ def test_export_contains_no_database_ids(rich: Organization) -> None:
         if isinstance(value, dict):
             for k, v in value.items():
                 keys.add(k)
-                if k not in ("before", "after"):  # stored verbatim, as the services wrote them
+                # Stored verbatim, as the services wrote them.
+                if k not in ("before", "after", "payload"):
                     walk(v, k)
         elif isinstance(value, list):
             for v in value:
@@ -332,7 +445,20 @@ def test_export_contains_no_database_ids(rich: Organization) -> None:
 
     walk(export_organization(rich))
     assert not {k for k in keys if k in ("id", "pk") or k.endswith("_id")} - {"object_id"}
-    assert ints == {"version", "fiscal_year_start_month", "position", "confidence", "object_id"}
+    assert ints == {
+        "version",
+        "fiscal_year_start_month",
+        "position",
+        "confidence",
+        "object_id",
+        # The KPI engine's counts and sizes.
+        "alert_after",
+        "resolve_after",
+        "repeat_hours",
+        "size",
+        "every_minutes",
+        "attempts",
+    }
 
 
 def test_dumps_is_stable_text() -> None:
@@ -853,6 +979,15 @@ def test_every_model_field_is_in_the_file(rich: Organization) -> None:
     collect("orgs.TeamMember", [m for t in data["teams"] for m in t["members"]])
     collect("kpis.Measurement", [m for k in data["kpis"] for m in k["measurements"]])
     collect("kpis.Benchmark", [b for k in data["kpis"] for b in k["benchmarks"]])
+    for model, section in [
+        ("kpis.HealthChange", "health_changes"),
+        ("kpis.Notification", "notifications"),
+        ("kpis.XmrBaseline", "xmr_baselines"),
+        ("kpis.RawEvent", "raw_events"),
+        ("kpis.DataSource", "data_sources"),
+    ]:
+        collect(model, [row for k in data["kpis"] for row in k[section]])
+    collect("kpis.AlertChannel", data["alert_channels"])
     krs = [kr for o in data["objectives"] for kr in o["key_results"]]
     collect("okrs.KeyResult", krs)
     collect("okrs.CheckIn", [c for kr in krs for c in kr["checkins"]])

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db import models
 
-from headway.kpis.models import Benchmark, Kpi, Measurement
+from headway.kpis.models import AlertChannel, Benchmark, DataSource, Kpi, Measurement, XmrBaseline
 from headway.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from headway.orgs.models import ApiToken, Membership, Organization, Team, User
 
@@ -30,6 +30,9 @@ REF_MODELS: tuple[type[models.Model], ...] = (
     Kpi,
     Measurement,
     Benchmark,
+    AlertChannel,
+    XmrBaseline,
+    DataSource,
 )
 REF_TYPES: frozenset[str] = frozenset(m._meta.label_lower for m in REF_MODELS)
 

@@ -16,6 +16,7 @@ from headway.exchange._common import (
     dt_out,
     label,
 )
+from headway.exchange._kpi_engine import Exported
 from headway.kpis.models import Benchmark, Kpi, Measurement
 from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Rollup
 from headway.orgs.models import ApiToken, Membership, Organization, Team, TeamMember, User
@@ -68,7 +69,8 @@ def export_organization(org: Organization) -> dict[str, Any]:
     cycle_rank = {c.pk: i for i, c in enumerate(cycles)}
     refs[label(Cycle)] = cycle_name
 
-    kpi_out, kpi_key = _kpis(oid, member, team_slug, refs)
+    engine = Exported(oid, member, refs)
+    kpi_out, kpi_key = _kpis(oid, member, team_slug, refs, engine)
 
     # Objectives: by cycle, then owner (teams before people), then position.
     def objective_order(o: Objective) -> tuple[Any, ...]:
@@ -97,7 +99,16 @@ def export_organization(org: Organization) -> dict[str, Any]:
     for row in (
         CheckIn.objects.filter(key_result__objective__organization_id=oid)
         .order_by("created_at", "id")
-        .values("id", "key_result_id", "value", "confidence", "note", "author_id", "created_at")
+        .values(
+            "id",
+            "key_result_id",
+            "value",
+            "confidence",
+            "note",
+            "author_id",
+            "kpi_period",
+            "created_at",
+        )
     ):
         checkins[row["key_result_id"]].append(row)
 
@@ -119,6 +130,7 @@ def export_organization(org: Organization) -> dict[str, Any]:
                         "confidence": c["confidence"],
                         "note": c["note"],
                         "author": member.get(c["author_id"]),
+                        "kpi_period": date_out(c["kpi_period"]),
                         "created_at": dt_out(c["created_at"]),
                     }
                 )
@@ -136,6 +148,7 @@ def export_organization(org: Organization) -> dict[str, Any]:
                     "weight": dec_out(kr.weight, WEIGHT_PLACES),
                     "owner": member.get(kr.owner_id) if kr.owner_id else None,
                     "kpi": kpi_key.get(kr.kpi_id) if kr.kpi_id else None,
+                    "follows_kpi": kr.follows_kpi,
                     "result_type": kr.result_type,
                     "progress": kr.progress,
                     "confidence": kr.confidence,
@@ -251,6 +264,7 @@ def export_organization(org: Organization) -> dict[str, Any]:
             for c in cycles
         ],
         "kpis": kpi_out,
+        "alert_channels": engine.channels_out(kpi_key),
         "objectives": objectives_out,
         "rollups": [
             {
@@ -267,7 +281,11 @@ def export_organization(org: Organization) -> dict[str, Any]:
 
 
 def _kpis(
-    oid: int, member: dict[int, str], team_slug: dict[int, str], refs: dict[str, dict[int, str]]
+    oid: int,
+    member: dict[int, str],
+    team_slug: dict[int, str],
+    refs: dict[str, dict[int, str]],
+    engine: Exported,
 ) -> tuple[list[dict[str, Any]], dict[int, str]]:
     kpis = sorted(Kpi.objects.filter(organization_id=oid), key=lambda k: k.key)
     kpi_key = {k.pk: k.key for k in kpis}
@@ -328,6 +346,7 @@ def _kpis(
             "owner": member.get(k.owner_id) if k.owner_id else None,
         }
         item.update((field, dec_out(getattr(k, field))) for field in Kpi.VALUE_FIELDS)
+        item.update(engine.kpi_fields(k))
         item.update(
             {
                 "created_at": dt_out(k.created_at),

@@ -11,10 +11,20 @@ from django.utils import timezone
 
 from headway.audit.models import AuditEvent
 from headway.errors import ValidationFailed
-from headway.exchange import _import_okrs
+from headway.exchange import _import_okrs, _kpi_engine
 from headway.exchange import _read as r
 from headway.exchange._common import FORMAT, REF_TYPES, VERSION, label, max_length
-from headway.kpis.models import Benchmark, Kpi, Measurement
+from headway.kpis.models import (
+    AlertChannel,
+    Benchmark,
+    DataSource,
+    HealthChange,
+    Kpi,
+    Measurement,
+    Notification,
+    RawEvent,
+    XmrBaseline,
+)
 from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Rollup
 from headway.orgs.choices import Role
 from headway.orgs.models import ApiToken, Membership, Organization, Team, TeamMember, User
@@ -28,6 +38,7 @@ TOP_KEYS = [
     "teams",
     "cycles",
     "kpis",
+    "alert_channels",
     "objectives",
     "rollups",
     "api_tokens",
@@ -71,6 +82,7 @@ class Importer:
         self.kpis: dict[str, Kpi] = {}
         self.measurements: list[Measurement] = []
         self.benchmarks: list[Benchmark] = []
+        self.engine = _kpi_engine.Imported()
         self.objectives: list[Objective] = []
         self.alignments: list[Alignment] = []
         self.key_results: list[KeyResult] = []
@@ -100,6 +112,7 @@ class Importer:
         self._teams(data)
         _import_okrs.read_cycles(self, data)
         _import_okrs.read_kpis(self, data)
+        _kpi_engine.read_channels(self, data)
         _import_okrs.read_objectives(self, data)
         _import_okrs.read_rollups(self, data)
         self._tokens(data)
@@ -449,6 +462,7 @@ class Importer:
         _create(Kpi, list(self.kpis.values()), ["created_at", "updated_at"])
         _create(Measurement, self.measurements)
         _create(Benchmark, self.benchmarks)
+        self._write_engine()
         _create(Objective, self.objectives, ["created_at", "updated_at"])
         _create(Alignment, self.alignments)
         _create(KeyResult, self.key_results, ["created_at", "updated_at"])
@@ -461,6 +475,23 @@ class Importer:
                 event.object_id = target.pk
             events.append(event)
         _create(AuditEvent, events)
+
+    def _write_engine(self) -> None:
+        engine = self.engine
+        _create(HealthChange, engine.changes)
+        _create(XmrBaseline, engine.baselines)
+        _create(RawEvent, engine.events)
+        _create(DataSource, engine.sources, ["created_at"])
+        _create(AlertChannel, list(engine.channels.values()), ["created_at"])
+        AlertChannel.kpis.through.objects.bulk_create(
+            [
+                AlertChannel.kpis.through(alertchannel_id=channel.pk, kpi_id=kpi.pk)
+                for channel, kpis in engine.channel_kpis
+                for kpi in kpis
+            ],
+            batch_size=BATCH,
+        )
+        _create(Notification, [n for n, _, _ in engine.notifications])
 
 
 def _create(model: type[models.Model], objs: list[Any], stamps: list[str] | None = None) -> None:

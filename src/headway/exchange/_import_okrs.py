@@ -7,6 +7,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from headway import core
+from headway.exchange import _kpi_engine
 from headway.exchange import _read as r
 from headway.exchange._common import label, max_length
 from headway.kpis.choices import Aggregation, Cadence, KpiDirection, MeasurementSource
@@ -56,6 +57,7 @@ def read_kpis(imp: Importer, data: dict[str, Any]) -> None:
                 "owner_team",
                 "owner",
                 *Kpi.VALUE_FIELDS,
+                *_kpi_engine.KPI_KEYS,
                 "created_at",
                 "updated_at",
                 "measurements",
@@ -96,6 +98,7 @@ def read_kpis(imp: Importer, data: dict[str, Any]) -> None:
             and (kpi.range_low > kpi.range_high)
         ):
             r.fail(r.join(p, "range_high"), "must not be below range_low")
+        _kpi_engine.read_kpi_fields(imp, kpi, d, p)
         imp.kpis[key] = kpi
         imp.ref(Kpi, key, kpi, p)
         periods: set[dt.date] = set()
@@ -294,6 +297,7 @@ def _key_result(imp: Importer, objective: Objective, value: Any, p: str) -> None
             "weight",
             "owner",
             "kpi",
+            "follows_kpi",
             "result_type",
             "progress",
             "confidence",
@@ -333,6 +337,7 @@ def _key_result(imp: Importer, objective: Objective, value: Any, p: str) -> None
         weight=r.weight(d, p, "weight"),
         owner=imp.lookup(d, p, "owner", imp.members, "member"),
         kpi=imp.lookup(d, p, "kpi", imp.kpis, "KPI"),
+        follows_kpi=r.boolean(d, p, "follows_kpi", default=False),
         result_type=r.choice(
             d, p, "result_type", KRResultType.values, default=KRResultType.OUTCOME
         ),
@@ -346,7 +351,9 @@ def _key_result(imp: Importer, objective: Objective, value: Any, p: str) -> None
     imp.own_ref(d, p, KeyResult, kr)
     imp.key_results.append(kr)
     for cp, c in r.items(d, p, "checkins"):
-        cd = r.obj(c, cp, ["ref", "value", "confidence", "note", "author", "created_at"])
+        cd = r.obj(
+            c, cp, ["ref", "value", "confidence", "note", "author", "kpi_period", "created_at"]
+        )
         checkin = CheckIn(
             organization=imp.org,
             key_result=kr,
@@ -354,6 +361,7 @@ def _key_result(imp: Importer, objective: Objective, value: Any, p: str) -> None
             confidence=r.integer(cd, cp, "confidence", low=0, high=10),
             note=r.text(cd, cp, "note"),
             author=imp.lookup(cd, cp, "author", imp.members, "member"),
+            kpi_period=r.date(cd, cp, "kpi_period", default=None),
             created_at=r.datetime(cd, cp, "created_at", default=r.REQUIRED),
         )
         imp.own_ref(cd, cp, CheckIn, checkin)

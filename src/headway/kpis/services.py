@@ -350,7 +350,16 @@ def _apply(
             after={"changes": changes},
             at=at,
         )
+        values_changed(kpi, at)
     return UpsertResult(created=len(created), replaced=len(replaced), unchanged=unchanged)
+
+
+def values_changed(kpi: Kpi, at: dt.datetime) -> None:
+    """What follows new, corrected or deleted values, inside the writing transaction.
+
+    Every path that changes a KPI's values (upserts, deletions, imports, events, pulls) ends
+    here, so key results that follow the KPI and its health and alert state stay current.
+    """
 
 
 @transaction.atomic
@@ -365,6 +374,7 @@ def delete_measurement(*, actor: Membership, measurement: Measurement) -> None:
         before=audit.snapshot(measurement),
     )
     measurement.delete()
+    values_changed(measurement.kpi, timezone.now())
 
 
 @transaction.atomic

@@ -137,6 +137,8 @@ class KeyResult(models.Model):
     kpi = models.ForeignKey(
         "kpis.Kpi", null=True, blank=True, on_delete=models.SET_NULL, related_name="key_results"
     )
+    # A key result made from a KPI follows its measurements: each new value is a check-in.
+    follows_kpi = models.BooleanField(default=False)
     result_type = models.CharField(
         max_length=10, choices=KRResultType.choices, default=KRResultType.OUTCOME
     )
@@ -180,6 +182,8 @@ class CheckIn(models.Model):
     author = models.ForeignKey(
         Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="checkins"
     )
+    # Set when the check-in came from the followed KPI's measurement, not from a person.
+    kpi_period = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
