@@ -414,8 +414,8 @@ def read_channels(imp: Importer, data: dict[str, Any]) -> None:
         engine.channels[name] = channel
         imp.ref(AlertChannel, name, channel, r.join(p, "name"))
         engine.channel_kpis.append((channel, kpis))
-    for notification, channel, path in engine.notifications:
-        if channel is not None:
-            if channel not in engine.channels:
-                r.fail(path, f"unknown alert channel {channel[:60]!r}")
-            notification.channel = engine.channels[channel]
+    for notification, channel_ref, path in engine.notifications:
+        if channel_ref is not None:
+            if channel_ref not in engine.channels:
+                r.fail(path, f"unknown alert channel {channel_ref[:60]!r}")
+            notification.channel = engine.channels[channel_ref]

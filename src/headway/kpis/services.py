@@ -360,6 +360,10 @@ def values_changed(kpi: Kpi, at: dt.datetime) -> None:
     Every path that changes a KPI's values (upserts, deletions, imports, events, pulls) ends
     here, so key results that follow the KPI and its health and alert state stay current.
     """
+    # Imported here: the OKR services import KPI models, and KPIs must not need OKRs to load.
+    from headway.okrs.from_kpis import follow_kpi
+
+    follow_kpi(kpi, at)
 
 
 @transaction.atomic
