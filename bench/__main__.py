@@ -15,7 +15,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.ingest import ingest_benchmark
+from bench.ingest import report_lines as ingest_lines
 from bench.lint import lint_benchmark
+from bench.xmr import xmr_benchmark
 
 RESULTS = Path(__file__).parent / "results"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "50"))
@@ -104,6 +107,8 @@ def main() -> int:
         "service record_checkin": timed(checkin),
     }
     lint = lint_benchmark()  # pure Python, no database: the coach over 10,000 objectives
+    xmr = xmr_benchmark()  # numpy, no database: ten years of daily values
+    ingest = ingest_benchmark(client, org, admin)  # 100,000 measurements through the API
     ratio = results["api GET /objectives"]["p50_ms"] / max(
         results["floor: raw SQL + JSON for /objectives"]["p50_ms"], 1e-6
     )
@@ -115,6 +120,8 @@ def main() -> int:
         "objectives_ratio_to_floor_p50": round(ratio, 1),
         "lint 10,000 objectives (s)": lint["seconds"],
         "lint objectives per second": lint["objectives_per_second"],
+        "xmr 3,650 daily values": xmr,
+        "ingest": ingest,
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -134,6 +141,13 @@ def main() -> int:
         "",
         f"Coach: lint 10,000 objectives in {lint['seconds']:.3f} s"
         f" ({lint['objectives_per_second']:,.0f} objectives/s, best of 3).",
+        "",
+        f"XmR: {xmr['points']:,.0f} daily values in {xmr['xmr_ms']:.2f} ms (median;"
+        f" {xmr['xmr_with_points_ms']:.2f} ms with a Point object per value), floor (numpy"
+        f" mean, mean |diff| and limits) {xmr['floor_ms']:.3f} ms:"
+        f" {xmr['ratio_to_floor']:.0f}x.",
+        "",
+        *ingest_lines(ingest),
     ]
     (RESULTS / "latest.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -40,6 +40,8 @@ SECRET_KEY = env("SECRET_KEY") or "headway-insecure-development-key-change-me"
 ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o]
 SITE_NAME = env("SITE_NAME", "Headway")
+# Where people reach this Headway: alert messages link back to the KPI with it.
+HEADWAY_BASE_URL = env("HEADWAY_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -151,6 +153,22 @@ HUEY = {
         else {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "huey.sqlite3")}
     ),
 }
+
+# Read-only databases that KPI data sources may query, by name: "name=url,name2=url2" (commas or
+# new lines between them; a PostgreSQL URL, or sqlite:////absolute/path.db). Headway opens them
+# read-only; give the PostgreSQL ones a read-only role as well.
+HEADWAY_SQL_SOURCES = {
+    name.strip(): url.strip()
+    for name, _, url in (
+        item.partition("=") for item in env("HEADWAY_SQL_SOURCES").replace("\n", ",").split(",")
+    )
+    if name.strip() and url.strip()
+}
+# Seconds a data source's query or download may take.
+HEADWAY_SOURCE_TIMEOUT = float(env("HEADWAY_SOURCE_TIMEOUT", "30"))
+# A bulk upsert of 50,000 rows (the API's limit per batch) is 3-5 MB of JSON; Django's default
+# of 2.5 MB would refuse it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and bool(env("SECRET_KEY")))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -197,8 +197,8 @@ def test_viewer_sees_no_write_controls(client: Client, world: World, nps: Kpi) -
 def test_owner_sees_the_write_controls(client: Client, world: World, nps: Kpi) -> None:
     content = page(login(client, world.mo).get(f"/kpis/{nps.pk}/"))
 
-    assert post_forms(content) == 2  # a value, a benchmark
-    for shown in ("Edit KPI", "Save value", "Add benchmark", "Correct", ">Delete<"):
+    assert post_forms(content) == 3  # a value, a benchmark, a re-baseline
+    for shown in ("Edit KPI", "Save value", "Add benchmark", "Re-baseline", "Correct", ">Delete<"):
         assert shown in content
     # The period offered is the one that has just closed.
     assert typed(content, "m_period") == "2026-10-01"
@@ -622,8 +622,10 @@ Counter = Callable[[Client, World, int], int]
     [
         # session, user, membership; the team tree; KPIs, their measurements, benchmarks.
         (_dashboard_queries, 7),
-        # session, user, membership; the KPI, its values, benchmarks, history; lena's led teams.
-        (_kpi_page_queries, 8),
+        # session, user, membership; the KPI, its values, benchmarks, history; lena's led teams;
+        # the key results that follow it; its health changes and notifications; its XmR baselines;
+        # its data sources.
+        (_kpi_page_queries, 13),
     ],
 )
 @pytest.mark.parametrize("size", [5, 50])

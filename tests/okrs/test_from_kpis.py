@@ -192,3 +192,22 @@ def test_default_titles_say_which_way(world: World):
     assert (
         default_title(kpi, Decimal("56.5"), Decimal("45")) == "Lower Bounce rate from 56.5% to 45%"
     )
+
+
+def test_switching_following_on_takes_the_latest_value_at_once(
+    world: World, nps: Kpi, objective: Objective
+):
+    from headway.okrs.services import update_key_result
+
+    linked = make_kr(objective, "Onboarding NPS from 30 to 55", "30", "55", kpi=nps)
+    with pytest.raises(ValidationFailed) as caught:
+        update_key_result(actor=world.lena, key_result=linked, follows_kpi="yes")
+    assert caught.value.errors == {"follows_kpi": "must be true or false"}
+    update_key_result(actor=world.lena, key_result=linked, follows_kpi=True)
+    linked.refresh_from_db()
+    assert linked.follows_kpi and linked.current == Decimal(32)
+    unlinked = make_kr(objective, "Time in app from 15 to 30", "15", "30")
+    with pytest.raises(ValidationFailed) as refused:
+        update_key_result(actor=world.lena, key_result=unlinked, follows_kpi=True)
+    assert "follows_kpi" in refused.value.errors
+    assert not KeyResult.objects.get(pk=unlinked.pk).follows_kpi

@@ -496,3 +496,35 @@ def test_kpis_are_created_and_key_results_follow_them(run: Run, write: Write, wo
     assert KeyResult.objects.get(key="onboarding-nps").kpi == kpi
     exported: Any = export_text(world.org)
     assert "    warning: 30\n    critical: 20\n" in exported
+
+
+def test_a_key_result_can_follow_its_kpi_from_the_file(
+    run: Run, write: Write, world: World
+) -> None:
+    from headway.kpis import services as kpi_services
+
+    kpis = "kpis:\n  - key: nps\n    name: NPS\n    owner_team: growth\n"
+    text = WORLD_FILE.replace(
+        "            owner: mo\n",
+        "            owner: mo\n            kpi: nps\n            follows_kpi: true\n",
+    )
+    text = text.replace("cycles:\n", kpis + "cycles:\n")
+    result = run("apply", write(text), "--user", "alice")
+    assert result.exit_code == 0, result.output
+    kr = KeyResult.objects.get(key="onboarding-nps")
+    assert kr.follows_kpi and kr.current is None  # no value to follow yet
+
+    kpi = Kpi.objects.get(organization=world.org, key="nps")
+    kpi_services.upsert_measurements(
+        actor=world.alice, kpi=kpi, rows=[{"period": "2026-10-01", "value": 40}]
+    )
+    kr.refresh_from_db()
+    assert kr.current == Decimal(40)
+    exported: Any = export_text(world.org)
+    assert "kpi: nps\n            follows_kpi: true\n" in exported
+    # Following needs a KPI: the line is named and nothing changes.
+    broken = text.replace("            kpi: nps\n", "")
+    refused = run("apply", write(broken), "--user", "alice")
+    (message,) = error_lines(refused)
+    assert "follows_kpi" in message and "linked" in message
+    assert KeyResult.objects.get(key="onboarding-nps").kpi == kpi

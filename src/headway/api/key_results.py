@@ -32,6 +32,7 @@ class KeyResultOut(Schema):
     weight: float
     owner_id: int | None
     kpi_id: int | None
+    follows_kpi: bool
     result_type: str
     progress: float
     confidence: int | None
@@ -49,6 +50,7 @@ class KeyResultIn(Schema):
     weight: Number = 1.0
     owner_id: Id | None = None
     kpi_id: Id | None = None
+    follows_kpi: bool = Field(False, description="Each new value of the KPI is a check-in.")
     result_type: str = "outcome"
 
 
@@ -62,6 +64,7 @@ class KeyResultPatch(Schema):
     weight: Number | None = None
     owner_id: Id | None = None
     kpi_id: Id | None = None
+    follows_kpi: bool | None = None
     result_type: str | None = None
 
 

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from headway.api.auth import actor, writer
 from headway.api.types import Id, Pagination
@@ -39,6 +39,16 @@ class KpiOut(Schema):
     critical_recovery: float | None
     range_low: float | None
     range_high: float | None
+    alert_level: str
+    alert_after: int
+    resolve_after: int
+    repeat_hours: int
+    notify_no_data: bool
+    # Kept by the alert evaluation; read-only.
+    health: str
+    health_since: dt.datetime | None
+    alert_state: str
+    alert_state_since: dt.datetime | None
     latest_value: float | None
     latest_period: dt.date | None
 
@@ -60,6 +70,11 @@ class KpiIn(Schema):
     critical_recovery: Number | None = None
     range_low: Number | None = None
     range_high: Number | None = None
+    alert_level: str = "critical"
+    alert_after: int = Field(1, description="Bad closed periods in a row before an alert fires.")
+    resolve_after: int = Field(1, description="Good closed periods in a row before it resolves.")
+    repeat_hours: int = Field(168, description="Repeat a firing alert this often; 0: never.")
+    notify_no_data: bool = True
 
 
 class KpiPatch(Schema):
@@ -79,6 +94,11 @@ class KpiPatch(Schema):
     critical_recovery: Number | None = None
     range_low: Number | None = None
     range_high: Number | None = None
+    alert_level: str | None = None
+    alert_after: int | None = None
+    resolve_after: int | None = None
+    repeat_hours: int | None = None
+    notify_no_data: bool | None = None
 
 
 class MeasurementOut(Schema):
@@ -91,13 +111,15 @@ class MeasurementOut(Schema):
     recorded_at: dt.datetime
 
 
-class MeasurementIn(Schema):
+# Plain pydantic models for the rows: ninja's Schema runs a Python validator on every object
+# (to read ORM objects), which cost more per row than the rest of a bulk upsert.
+class MeasurementIn(BaseModel):
     period: str = Field(..., description="A date in the period (YYYY-MM-DD); stored as its start.")
     value: Number
     note: str = ""
 
 
-class MeasurementBatch(Schema):
+class MeasurementBatch(BaseModel):
     measurements: list[MeasurementIn] = Field(..., max_length=50_000)
     source: str = MeasurementSource.API
 
@@ -106,7 +128,7 @@ class KeyedMeasurementIn(MeasurementIn):
     kpi: str = Field(..., description="The KPI's key.")
 
 
-class KeyedMeasurementBatch(Schema):
+class KeyedMeasurementBatch(BaseModel):
     measurements: list[KeyedMeasurementIn] = Field(..., max_length=50_000)
     source: str = MeasurementSource.API
 
@@ -179,7 +201,7 @@ def upsert_measurements(request: HttpRequest, kpi_id: int, payload: MeasurementB
     """Record values by period; a period sent again replaces its value (idempotent)."""
     me = writer(request)
     kpi = get_for(me, Kpi, kpi_id)
-    rows = [m.dict() for m in payload.measurements]
+    rows = payload.model_dump()["measurements"]
     return services.upsert_measurements(actor=me, kpi=kpi, rows=rows, source=payload.source)
 
 
@@ -187,18 +209,17 @@ def upsert_measurements(request: HttpRequest, kpi_id: int, payload: MeasurementB
 def upsert_many(request: HttpRequest, payload: KeyedMeasurementBatch) -> Any:
     """Values for several KPIs at once, named by KPI key; all or nothing."""
     me = writer(request)
-    keys = {m.kpi for m in payload.measurements}
+    rows = payload.model_dump()["measurements"]
+    keys = {row["kpi"] for row in rows}
     kpis = {k.key: k for k in Kpi.objects.filter(organization_id=me.organization_id, key__in=keys)}
     unknown = {
-        f"measurements[{i}].kpi": f"no KPI with key {m.kpi!r} in this organization"
-        for i, m in enumerate(payload.measurements)
-        if m.kpi not in kpis
+        f"measurements[{i}].kpi": f"no KPI with key {row['kpi']!r} in this organization"
+        for i, row in enumerate(rows)
+        if row["kpi"] not in kpis
     }
     if unknown:
         raise ValidationFailed(unknown)
-    return services.upsert_many(
-        actor=me, kpis=kpis, rows=[m.dict() for m in payload.measurements], source=payload.source
-    )
+    return services.upsert_many(actor=me, kpis=kpis, rows=rows, source=payload.source)
 
 
 @router.get("/{kpi_id}/benchmarks", response=list[BenchmarkOut])

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from headway.api import cycles, key_results, kpis, lint, objectives, people, teams, tokens
+from headway.api import (
+    alerts,
+    cycles,
+    events,
+    key_results,
+    kpi_okrs,
+    kpis,
+    lint,
+    objectives,
+    people,
+    teams,
+    tokens,
+    xmr,
+)
 from headway.api.auth import MembershipSessionAuth, TokenAuth
 from headway.errors import NotFound, ValidationFailed
 
@@ -38,7 +52,12 @@ for prefix, module in [
 ]:
     api.add_router(prefix, module.router)
 api.add_router("/measurements", kpis.bulk_router)
+api.add_router("/kpis", kpi_okrs.router)
+api.add_router("/kpis", alerts.kpi_router)
+api.add_router("/alert-channels", alerts.router)
 api.add_router("/check-ins", key_results.checkins_router)
+api.add_router("/kpis", xmr.router)
+api.add_router("/kpis", events.router)
 
 
 def _detail(field: str, message: str) -> dict[str, object]:
@@ -49,6 +68,16 @@ def _detail(field: str, message: str) -> dict[str, object]:
 def validation_failed(request: HttpRequest, exc: ValidationFailed) -> HttpResponse:
     return api.create_response(
         request, {"detail": [_detail(f, m) for f, m in exc.errors.items()]}, status=422
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20
+    return api.create_response(
+        request,
+        {"detail": f"the request body is larger than {limit:g} MB; send smaller batches"},
+        status=413,
     )
 
 

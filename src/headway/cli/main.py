@@ -13,6 +13,8 @@ from typing import Annotated
 import typer
 
 from headway.cli import data, okrsfile, server, tokens, work
+from headway.cli import kpi_import as _kpi_import  # noqa: F401  (adds `kpi import`, `kpi pull`)
+from headway.cli import xmr as _xmr  # noqa: F401  (adds `kpi xmr` to work.kpi_app)
 from headway.cli.common import HeadwayGroup, setup_django
 
 __all__ = ["app", "setup_django"]
@@ -51,6 +53,7 @@ def _main(
 
 
 app.command(rich_help_panel="Run")(server.serve)
+app.command(rich_help_panel="Run")(server.worker)
 app.command(rich_help_panel="Run")(server.migrate)
 app.command(rich_help_panel="Run")(server.demo)
 app.command(rich_help_panel="Run")(server.createadmin)

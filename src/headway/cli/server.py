@@ -1,4 +1,4 @@
-"""Running Headway: serve, migrate, demo and createadmin."""
+"""Running Headway: serve, worker, migrate, demo and createadmin."""
 
 from __future__ import annotations
 
@@ -50,10 +50,15 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         pass
 
 
+def _worker_argv(workers: int, *, periodic: bool = True) -> list[str]:
+    argv = [sys.executable, "-m", "django", "run_huey", "--workers", str(workers)]
+    return argv if periodic else [*argv, "--no-periodic"]
+
+
 def _start_worker() -> None:
     """The background-job consumer (huey) as a child that outlives the exec into the server."""
-    subprocess.Popen(
-        [sys.executable, "-m", "django", "run_huey"],
+    subprocess.Popen(  # noqa: S603 - this interpreter and fixed arguments
+        _worker_argv(1),
         preexec_fn=_die_with_parent if sys.platform == "linux" else None,
     )
 
@@ -100,6 +105,46 @@ def serve(
     sys.stdout.flush()
     sys.stderr.flush()
     os.execvp(argv[0], argv)  # noqa: S606 - replaces this process with the server
+
+
+# --- worker -----------------------------------------------------------------------------------
+
+
+def _queue_name() -> str:
+    from django.conf import settings
+
+    huey = settings.HUEY
+    if "Redis" in str(huey.get("huey_class", "")):
+        return "Redis"
+    return f"SQLite {huey.get('filename', '')}".strip()
+
+
+def worker(
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Threads running jobs side by side.")
+    ] = 2,
+    periodic: Annotated[
+        bool,
+        typer.Option(
+            "--periodic/--no-periodic",
+            help="Also schedule the periodic jobs (alert checks, retries, scheduled pulls).",
+        ),
+    ] = True,
+) -> None:
+    """Run the background jobs: alert checks and deliveries, scheduled data pulls (huey)."""
+    setup_django()
+    from django.db import connections
+
+    jobs = "with" if periodic else "without"
+    out().print(
+        f"Headway worker: {workers} thread{'s' if workers != 1 else ''}, queue "
+        f"{q(_queue_name())}, {jobs} periodic jobs. Stop it with Ctrl-C."
+    )
+    connections.close_all()
+    argv = _worker_argv(workers, periodic=periodic)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execvp(argv[0], argv)  # noqa: S606 - replaces this process with the consumer
 
 
 # --- migrate ----------------------------------------------------------------------------------

@@ -118,3 +118,33 @@ def _history_status(points: Sequence[tuple[dt.date, float]], t: Thresholds) -> H
     for _, value in sorted(points):
         status = classify(value, t, status)
     return status or Health.UNKNOWN
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodHealth:
+    """One closed period's value and the status it closed with."""
+
+    period: dt.date
+    value: float
+    health: Health
+
+
+def closed_periods(
+    points: Sequence[tuple[dt.date, float]],
+    *,
+    cadence: Cadence,
+    thresholds: Thresholds,
+    today: dt.date,
+) -> list[PeriodHealth]:
+    """The status of every closed period, oldest first, each judged after the ones before it.
+
+    The walk is the one ``health`` makes, so unless the KPI is stale the last entry carries the
+    status ``health`` reports; alerting counts how many of the latest ones were bad in a row.
+    """
+    open_period = period_start(today, cadence)
+    statuses: list[PeriodHealth] = []
+    status: Health | None = None
+    for period, value in sorted((p, v) for p, v in points if p < open_period):
+        status = classify(value, thresholds, status)
+        statuses.append(PeriodHealth(period, value, status))
+    return statuses

@@ -15,11 +15,16 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import F
 
+from headway.core import alerts as core_alerts
+from headway.core.health import Health, closed_periods
 from headway.core.periods import Cadence, add_months, fiscal_quarter, next_period, periods_between
 from headway.demo import content
 from headway.demo.content import KpiSpec, KRSpec, ObjectiveSpec
 from headway.demo.series import kpi_values, kr_decimals, kr_steps, plan_final, seeded
-from headway.kpis.models import Benchmark, Kpi, Measurement
+from headway.kpis.alerts import evaluate_kpi, policy
+from headway.kpis.choices import ChannelKind
+from headway.kpis.health import thresholds
+from headway.kpis.models import AlertChannel, Benchmark, HealthChange, Kpi, Measurement
 from headway.okrs.choices import CycleKind, CycleState
 from headway.okrs.keys import unique_key
 from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Rollup
@@ -128,6 +133,7 @@ class _Builder:
         self._kpis()
         self._okrs()
         self._timestamps()
+        self._alerts()
         return self.org
 
     # --- people and teams ---------------------------------------------------------------------
@@ -401,6 +407,8 @@ class _Builder:
             direction=spec.direction,
             owner=owner,
             kpi=kpi.kpi if kpi else None,
+            # The seeds' KPI-backed key results follow their KPI: new values move them.
+            follows_kpi=kpi is not None,
             result_type=spec.result_type,
         )
         closed = cycle.state == CycleState.CLOSED
@@ -487,3 +495,78 @@ class _Builder:
         )
         Rollup.objects.filter(organization=org).update(updated_at=self.now)
         org.refresh_from_db()
+
+    # --- health history and alerts ------------------------------------------------------------
+
+    def _alerts(self) -> None:
+        """The health changes and alert states the worker would have recorded as each period
+        closed, then one real evaluation at ``now``, and the channels alerts go to from here on.
+
+        The history is walked in memory (a daily KPI closes hundreds of periods); no channel
+        exists during the walk, so the past announces nothing.
+        """
+        points: dict[int, list[tuple[dt.date, float]]] = {}
+        for kpi_id, period, value in Measurement.objects.filter(organization=self.org).values_list(
+            "kpi_id", "period", "value"
+        ):
+            points.setdefault(kpi_id, []).append((period, float(value)))
+        changes: list[HealthChange] = []
+        kpis = [series.kpi for series in self.kpis.values()]
+        for kpi in kpis:
+            changes.extend(self._walk(kpi, points.get(kpi.pk, [])))
+        HealthChange.objects.bulk_create(changes)
+        Kpi.objects.bulk_update(
+            kpis,
+            ["health", "health_since", "alert_state", "alert_state_since", "alert_notified_at"],
+        )
+        for kpi in kpis:
+            evaluate_kpi(kpi, self.now)
+        owners = sorted({f"{spec.owner}@{EMAIL_DOMAIN}" for spec in content.KPIS if spec.owner})
+        AlertChannel.objects.create(
+            organization=self.org,
+            name="KPI owners (e-mail)",
+            kind=ChannelKind.EMAIL,
+            recipients=", ".join(owners),
+        )
+        # A Slack channel as people set one up, left off: the URL is an example.
+        AlertChannel.objects.create(
+            organization=self.org,
+            name="Slack #kpi-alerts",
+            kind=ChannelKind.WEBHOOK,
+            url="https://hooks.slack.com/services/T0000/B0000/XXXXXXXX",
+            secret=seeded("slack", "secret").randbytes(24).hex(),
+            enabled=False,
+        )
+
+    def _walk(self, kpi: Kpi, points: list[tuple[dt.date, float]]) -> list[HealthChange]:
+        cadence = Cadence(kpi.cadence)
+        judged = closed_periods(
+            points, cadence=cadence, thresholds=thresholds(kpi), today=self.today
+        )
+        alert_policy = policy(kpi)
+        status = Health.UNKNOWN
+        state, since, notified = core_alerts.AlertState.NORMAL, None, None
+        changes = []
+        for index, entry in enumerate(judged):
+            closed_at = _at(next_period(entry.period, cadence))
+            if closed_at > self.now:
+                break
+            if entry.health is not status:
+                changes.append(
+                    HealthChange(
+                        organization=self.org,
+                        kpi=kpi,
+                        changed_at=closed_at,
+                        before=status.value,
+                        after=entry.health.value,
+                        period=entry.period,
+                        value=_decimal(entry.value, 4),
+                    )
+                )
+                status = entry.health
+                kpi.health, kpi.health_since = status.value, closed_at
+            observed = core_alerts.observe(entry.health, judged[: index + 1], alert_policy)
+            moved = core_alerts.step(state, since, notified, observed, alert_policy, closed_at)
+            state, since, notified = moved.state, moved.since, moved.notified_at
+        kpi.alert_state, kpi.alert_state_since, kpi.alert_notified_at = state.value, since, notified
+        return changes

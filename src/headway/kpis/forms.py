@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 
 from headway.core.health import Health
-from headway.kpis.choices import Aggregation, Cadence, KpiDirection
+from headway.kpis.choices import Aggregation, AlertLevel, Cadence, KpiDirection
 from headway.kpis.formatting import number
 from headway.kpis.models import Kpi
 from headway.orgs.models import Membership, Team
@@ -59,6 +59,22 @@ class BenchmarkForm(forms.Form):
     observed_on = forms.DateField(label="Observed on", required=False, widget=_date_input())
 
 
+def _count(label: str, help_text: str, *, initial: int) -> forms.CharField:
+    # Read as text like the numbers above, so the services word the errors.
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=10,
+        help_text=help_text,
+        initial=str(initial),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
+ALERT_FIELDS = ("alert_level", "alert_after", "resolve_after", "repeat_hours")
+NO_DATA_CHOICES = [("yes", "Announce it"), ("no", "Stay silent")]
+
+
 class KpiForm(forms.Form):
     name = forms.CharField(label="Name", max_length=200)
     key = forms.CharField(
@@ -90,6 +106,22 @@ class KpiForm(forms.Form):
     critical_recovery = _number("Critical recovery level")
     range_low = _number("Range low")
     range_high = _number("Range high")
+    # The alert policy. Left blank, a field keeps what the KPI has (or the default).
+    alert_level = forms.ChoiceField(
+        label="Alert on", required=False, choices=AlertLevel.choices, initial=AlertLevel.CRITICAL
+    )
+    alert_after = _count("Fire after", "Bad closed periods in a row.", initial=1)
+    resolve_after = _count("Resolve after", "Good closed periods in a row.", initial=1)
+    repeat_hours = _count(
+        "Repeat every (hours)", "Between reminders while firing; 0: never.", initial=168
+    )
+    notify_no_data = forms.ChoiceField(
+        label="When values stop coming",
+        required=False,
+        choices=NO_DATA_CHOICES,
+        initial="yes",
+        help_text="No value for two periods: the KPI is stale.",
+    )
 
     def __init__(
         self,
@@ -121,6 +153,11 @@ class KpiForm(forms.Form):
         out["owner_id"] = data["owner"]
         for field in Kpi.VALUE_FIELDS:
             out[field] = data[field].strip() or None
+        for field in ALERT_FIELDS:
+            if data[field].strip():
+                out[field] = data[field].strip()
+        if data["notify_no_data"]:
+            out["notify_no_data"] = data["notify_no_data"] == "yes"
         return out
 
 
@@ -134,6 +171,9 @@ def initial_for(kpi: Kpi) -> dict[str, Any]:
     for field in Kpi.VALUE_FIELDS:
         value = getattr(kpi, field)
         initial[field] = "" if value is None else number(value, grouping=False)
+    for field in ALERT_FIELDS:
+        initial[field] = str(getattr(kpi, field))
+    initial["notify_no_data"] = "yes" if kpi.notify_no_data else "no"
     return initial
 
 

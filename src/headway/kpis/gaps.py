@@ -79,6 +79,11 @@ class Gap:
             f"to {with_unit(self.benchmark.value, unit)}"
         )
 
+    @property
+    def proposed_target(self) -> str:
+        """The benchmark as a plain number, for a form to start from ("50", never "1,000")."""
+        return number(self.benchmark.value, grouping=False)
+
 
 def _signed(text: str, sign: Decimal) -> str:
     if sign > 0:

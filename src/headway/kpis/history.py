@@ -16,6 +16,11 @@ ACTION_LABELS = {
     "kpi.update": "KPI changed",
     "measurement.upsert": "Values recorded",
     "measurement.delete": "Value deleted",
+    "xmr_baseline.create": "Re-baselined the process behaviour chart",
+    "xmr_baseline.delete": "Re-baseline removed",
+    "source.create": "Data source added",
+    "source.update": "Data source changed",
+    "source.delete": "Data source deleted",
 }
 
 
@@ -58,6 +63,25 @@ def _changes(kpi: Kpi, event: AuditEvent) -> list[Change]:
         ]
     if event.action == "measurement.delete":
         return [Change(_period(kpi, before.get("period")), _value(kpi, before.get("value")), None)]
+    if event.action in ("xmr_baseline.create", "xmr_baseline.delete"):
+        baseline = after or before
+        what = f"From {_period(kpi, baseline.get('starts_on'))}"
+        size = f"first {baseline.get('size')} values" + (
+            f": {baseline['note']}" if baseline.get("note") else ""
+        )
+        return [Change(what, None, size) if after else Change(what, size, None)]
+    if event.action.startswith("source."):
+        name = str((after or before).get("name", ""))
+        if event.action != "source.update":
+            where = _source_text(after or before)
+            return [Change(name, None, where) if after else Change(name, where, None)]
+        return [
+            Change(
+                f"{name}: {field.replace('_', ' ')}", _setting(before.get(field)), _setting(value)
+            )
+            for field, value in after.items()
+            if field != "kpi_id" and before.get(field) != value
+        ]
     if event.action == "kpi.update":
         return [
             _field_change(kpi, name, before.get(name), after.get(name))
@@ -65,6 +89,20 @@ def _changes(kpi: Kpi, event: AuditEvent) -> list[Change]:
             if before.get(name) != after.get(name)
         ]
     return []
+
+
+def _setting(raw: Any) -> str | None:
+    if isinstance(raw, bool):
+        return "on" if raw else "off"
+    return _text(raw)
+
+
+def _source_text(snapshot: dict[str, Any]) -> str:
+    """ "SQL on warehouse, every 60 min" / "JSON from https://..., every 15 min"."""
+    every = f"every {snapshot.get('every_minutes')} min"
+    if snapshot.get("kind") == "sql":
+        return f"SQL on {snapshot.get('connection')}, {every}"
+    return f"JSON from {snapshot.get('url')}, {every}"
 
 
 def _period(kpi: Kpi, raw: Any) -> str:

@@ -13,7 +13,11 @@ from headway.audit.models import AuditEvent
 from headway.core.health import Health
 from headway.kpis.gaps import Gap
 from headway.kpis.health import explain, kpi_health
-from headway.kpis.models import Benchmark, Kpi, Measurement
+from headway.kpis.models import Benchmark, DataSource, Kpi, Measurement, XmrBaseline
+from headway.kpis.proposals import ObjectiveProposal, objective_proposal
+from headway.okrs.models import KeyResult
+from headway.orgs import permissions
+from headway.orgs.models import Membership
 
 # How far back the overview reads history: enough for a year of monthly points and for the
 # recovery levels to see how a KPI got where it is.
@@ -171,6 +175,28 @@ def kpi_detail(kpi: Kpi, today: dt.date) -> KpiDetail:
                 action="measurement.delete",
                 before__kpi_id=kpi.pk,
             )
+            # Re-baselines of its process behaviour chart, made and undone.
+            | Q(
+                object_type=XmrBaseline._meta.label_lower,
+                action="xmr_baseline.create",
+                after__kpi_id=kpi.pk,
+            )
+            | Q(
+                object_type=XmrBaseline._meta.label_lower,
+                action="xmr_baseline.delete",
+                before__kpi_id=kpi.pk,
+            )
+            # Its data sources: added and changed (named in ``after``) or deleted (``before``).
+            | Q(
+                object_type=DataSource._meta.label_lower,
+                action__in=("source.create", "source.update"),
+                after__kpi_id=kpi.pk,
+            )
+            | Q(
+                object_type=DataSource._meta.label_lower,
+                action="source.delete",
+                before__kpi_id=kpi.pk,
+            )
         )
         .select_related("actor")
         .order_by("-created_at", "-id")[:HISTORY_LENGTH]
@@ -184,4 +210,29 @@ def kpi_detail(kpi: Kpi, today: dt.date) -> KpiDetail:
         measurements=measured,
         benchmarks=benchmarks,
         events=events,
+    )
+
+
+@dataclass
+class KpiOkrs:
+    """The KPI page's "In the OKRs" card: what follows the KPI and what it proposes."""
+
+    followers: list[KeyResult]
+    proposal: ObjectiveProposal | None
+    can_write: bool
+
+
+def okr_context(
+    me: Membership, kpi: Kpi, points: list[tuple[dt.date, Decimal]], today: dt.date
+) -> KpiOkrs:
+    """Key results following the KPI (one query) and the objective a long red streak proposes."""
+    followers = list(
+        KeyResult.objects.filter(organization_id=kpi.organization_id, kpi=kpi, follows_kpi=True)
+        .select_related("objective__cycle")
+        .order_by("-objective__cycle__start", "objective_id", "position", "id")
+    )
+    return KpiOkrs(
+        followers=followers,
+        proposal=objective_proposal(kpi, points, today),
+        can_write=permissions.can_write(me),
     )

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -17,7 +17,15 @@ from headway.audit import services as audit
 from headway.core.periods import Cadence as CoreCadence
 from headway.core.periods import period_start
 from headway.errors import Problems, ValidationFailed, to_choice, to_text, to_value
-from headway.kpis.choices import Aggregation, Cadence, KpiDirection, MeasurementSource
+from headway.kpis import alerts, bulk
+from headway.kpis.bulk import Row
+from headway.kpis.choices import (
+    Aggregation,
+    AlertLevel,
+    Cadence,
+    KpiDirection,
+    MeasurementSource,
+)
 from headway.kpis.models import Benchmark, Kpi, Measurement
 from headway.orgs import permissions
 from headway.orgs.accessors import get_ref
@@ -34,10 +42,43 @@ KPI_FIELDS = [
     "owner_team",
     "owner",
     *Kpi.VALUE_FIELDS,
+    "alert_level",
+    "alert_after",
+    "resolve_after",
+    "repeat_hours",
+    "notify_no_data",
 ]
 
 
-KPI_CHOICES = {"direction": KpiDirection, "cadence": Cadence, "aggregation": Aggregation}
+KPI_CHOICES = {
+    "direction": KpiDirection,
+    "cadence": Cadence,
+    "aggregation": Aggregation,
+    "alert_level": AlertLevel,
+}
+# The alert policy's counts and their bounds: a streak of at least one period, and a repeat
+# interval of at most a year of hours (0: never).
+ALERT_COUNTS = {"alert_after": (1, 1000), "resolve_after": (1, 1000), "repeat_hours": (0, 8760)}
+
+
+def _to_count(raw: Any, field: str, low: int, high: int) -> int:
+    if isinstance(raw, bool) or raw is None:
+        raise ValidationFailed({field: "must be a whole number"})
+    try:
+        value = raw if isinstance(raw, int) else int(str(raw).strip())
+    except ValueError:
+        raise ValidationFailed({field: f"must be a whole number, not {str(raw)[:40]!r}"}) from None
+    if value < low:
+        raise ValidationFailed({field: f"must be at least {low}"})
+    if value > high:
+        raise ValidationFailed({field: f"must be at most {high}"})
+    return value
+
+
+def _to_flag(raw: Any, field: str) -> bool:
+    if not isinstance(raw, bool):
+        raise ValidationFailed({field: "must be true or false"})
+    return raw
 
 
 def _clean_kpi(actor: Membership, data: dict[str, Any], instance: Kpi | None) -> dict[str, Any]:
@@ -69,6 +110,11 @@ def _clean_kpi(actor: Membership, data: dict[str, Any], instance: Kpi | None) ->
             clean[field] = (
                 None if data[field] is None else problems.check(to_value, data[field], field)
             )
+    for field, (least, most) in ALERT_COUNTS.items():
+        if field in data:
+            clean[field] = problems.check(_to_count, data[field], field, least, most)
+    if "notify_no_data" in data:
+        clean["notify_no_data"] = problems.check(_to_flag, data["notify_no_data"], "notify_no_data")
     if "owner_team_id" in data:
         clean["owner_team"] = problems.check(
             get_ref, actor, Team, data["owner_team_id"], "owner_team_id"
@@ -155,9 +201,12 @@ def update_kpi(*, actor: Membership, kpi: Kpi, **data: Any) -> Kpi:
     if not permissions.can_edit_kpi(actor, kpi):
         raise PermissionDenied("you may not edit this KPI")
     before = audit.snapshot(kpi, KPI_FIELDS)
-    for field, value in _clean_kpi(actor, data, kpi).items():
+    clean = _clean_kpi(actor, data, kpi)
+    for field, value in clean.items():
         setattr(kpi, field, value)
-    kpi.save()
+    # Only what was edited: a full save would write back an alert state the worker may have
+    # moved on since this KPI was read.
+    kpi.save(update_fields=[*clean, "updated_at"])
     audit.record(
         organization_id=kpi.organization_id,
         actor_id=actor.user_id,
@@ -166,6 +215,8 @@ def update_kpi(*, actor: Membership, kpi: Kpi, **data: Any) -> Kpi:
         before=before,
         after=audit.snapshot(kpi, KPI_FIELDS),
     )
+    # New thresholds or a new alert policy can change the health and the alert state at once.
+    alerts.evaluate_kpi(kpi, timezone.now())
     return kpi
 
 
@@ -213,23 +264,38 @@ def _parse_period(raw: Any, field: str) -> dt.date:
         ) from None
 
 
-def _clean_rows(
+def clean_rows(
     kpi: Kpi, rows: Iterable[tuple[int, dict[str, Any]]]
-) -> tuple[dict[dt.date, dict[str, Any]], dict[str, str]]:
-    """Rows keyed by period start; errors named ``measurements[i].field`` by original index."""
+) -> tuple[dict[dt.date, Row], dict[str, str]]:
+    """Rows keyed by period start; errors named ``measurements[i].field`` by original index.
+
+    Bulk ingestion spends much of its time here, so the happy path builds no field names and
+    parses each distinct date once (batches repeat the same dates across KPIs).
+    """
     cadence = CoreCadence(kpi.cadence)
     errors: dict[str, str] = {}
-    by_period: dict[dt.date, dict[str, Any]] = {}
+    by_period: dict[dt.date, Row] = {}
+    starts: dict[Any, dt.date] = {}
     for index, row in rows:
-        prefix = f"measurements[{index}]"
+        raw = row.get("period")
+        cacheable = isinstance(raw, str | dt.date)
+        start = starts.get(raw) if cacheable else None
+        if start is None:
+            try:
+                start = period_start(_parse_period(raw, "period"), cadence)
+            except ValidationFailed as exc:
+                errors[f"measurements[{index}].period"] = exc.errors["period"]
+                continue
+            if cacheable:
+                starts[raw] = start
         try:
-            period = period_start(_parse_period(row.get("period"), f"{prefix}.period"), cadence)
-            value = to_value(row.get("value"), f"{prefix}.value")
+            value = to_value(row.get("value"), "value")
         except ValidationFailed as exc:
-            errors.update(exc.errors)
+            errors[f"measurements[{index}].value"] = exc.errors["value"]
             continue
+        note = row.get("note")
         # Within a batch the last value sent for a period wins.
-        by_period[period] = {"value": value, "note": str(row.get("note") or "")[:2000]}
+        by_period[start] = (value, note[:2000] if isinstance(note, str) else str(note or "")[:2000])
     return by_period, errors
 
 
@@ -255,10 +321,12 @@ def upsert_measurements(
     if not permissions.can_edit_kpi(actor, kpi):
         raise PermissionDenied("you may not record values for this KPI")
     _check_source(source)
-    by_period, errors = _clean_rows(kpi, enumerate(rows))
+    by_period, errors = clean_rows(kpi, enumerate(rows))
     if errors:
         raise ValidationFailed(errors)
-    return _apply(actor, kpi, by_period, source, at or timezone.now())
+    writer = MeasurementWriter(recorded_by=actor, source=source, at=at or timezone.now())
+    writer.write(kpi, by_period)
+    return writer.finish()
 
 
 @transaction.atomic
@@ -275,83 +343,124 @@ def upsert_many(
     grouped: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for index, row in enumerate(rows):
         grouped.setdefault(row["kpi"], []).append((index, row))
-    cleaned: list[tuple[Kpi, dict[dt.date, dict[str, Any]]]] = []
+    cleaned: list[tuple[Kpi, dict[dt.date, Row]]] = []
     errors: dict[str, str] = {}
     for key, indexed in grouped.items():
         kpi = kpis[key]
         if not permissions.can_edit_kpi(actor, kpi):
             raise PermissionDenied(f"you may not record values for KPI {key!r}")
-        by_period, row_errors = _clean_rows(kpi, indexed)
+        by_period, row_errors = clean_rows(kpi, indexed)
         errors.update(row_errors)
         cleaned.append((kpi, by_period))
     if errors:
         raise ValidationFailed(errors)
-    at = at or timezone.now()
-    results = [_apply(actor, kpi, by_period, source, at) for kpi, by_period in cleaned]
-    return UpsertResult(
-        created=sum(r.created for r in results),
-        replaced=sum(r.replaced for r in results),
-        unchanged=sum(r.unchanged for r in results),
-    )
+    writer = MeasurementWriter(recorded_by=actor, source=source, at=at or timezone.now())
+    writer.lock(kpi for kpi, _ in cleaned)
+    for kpi, by_period in cleaned:
+        writer.write(kpi, by_period)
+    return writer.finish()
 
 
-def _apply(
-    actor: Membership,
-    kpi: Kpi,
-    by_period: dict[dt.date, dict[str, Any]],
-    source: str,
-    at: dt.datetime,
-) -> UpsertResult:
-    existing = {
-        m.period: m
-        for m in Measurement.objects.select_for_update().filter(kpi=kpi, period__in=by_period)
-    }
-    created: list[Measurement] = []
-    replaced: list[Measurement] = []
-    changes: list[dict[str, Any]] = []
-    unchanged = 0
-    for period, row in sorted(by_period.items()):
-        old = existing.get(period)
-        if old is None:
-            created.append(
-                Measurement(
-                    organization_id=kpi.organization_id,
-                    kpi=kpi,
-                    period=period,
-                    value=row["value"],
-                    note=row["note"],
-                    source=source,
-                    recorded_by=actor,
-                    recorded_at=at,
+@dataclass(slots=True)
+class _Touched:
+    """The periods of one KPI that a writer touched: as they were before it, and as it left them."""
+
+    kpi: Kpi
+    before: dict[dt.date, Row | None]
+    now: dict[dt.date, Row | None]
+
+
+class MeasurementWriter:
+    """Upserts cleaned values of any number of KPIs, in the caller's transaction.
+
+    ``write`` may be called many times (an import writes its file in chunks); ``finish`` then
+    counts created, replaced and unchanged periods as one batch would, records one audit entry per
+    KPI with every change, and calls ``values_changed`` once per KPI that changed. Rows whose
+    value and note are already stored are not written again.
+    """
+
+    def __init__(self, *, recorded_by: Membership | None, source: str, at: dt.datetime) -> None:
+        self.recorded_by = recorded_by
+        self.source = source
+        self.at = at
+        self._touched: dict[int, _Touched] = {}
+
+    def lock(self, kpis: Iterable[Kpi]) -> None:
+        """Take the KPIs' row locks, so concurrent writers of one KPI count and audit exactly."""
+        new = {kpi.pk: kpi for kpi in kpis if kpi.pk not in self._touched}
+        if not new:
+            return
+        if connection.features.has_select_for_update:
+            # In id order, so two writers of the same KPIs never wait on each other in a cycle.
+            # "No key": rows that merely refer to the KPI (foreign-key checks) are not held up.
+            list(
+                Kpi.objects.select_for_update(no_key=True)
+                .filter(pk__in=new)
+                .order_by("pk")
+                .values("pk")
+            )
+        for pk, kpi in new.items():
+            self._touched[pk] = _Touched(kpi, {}, {})
+
+    def write(self, kpi: Kpi, by_period: dict[dt.date, Row]) -> None:
+        self.lock([kpi])
+        touched = self._touched[kpi.pk]
+        unseen = [period for period in by_period if period not in touched.before]
+        stored = bulk.read_rows(kpi.pk, unseen)
+        for period in unseen:
+            touched.before[period] = touched.now[period] = stored.get(period)
+        new: list[tuple[dt.date, Decimal, str]] = []
+        changed: list[tuple[dt.date, Decimal, str]] = []
+        for period, row in by_period.items():
+            now = touched.now[period]
+            if now != row:
+                (new if now is None else changed).append((period, row[0], row[1]))
+                touched.now[period] = row
+        who = self.recorded_by.pk if self.recorded_by else None
+        for write, rows in ((bulk.insert_new_rows, new), (bulk.upsert_rows, changed)):
+            write(
+                organization_id=kpi.organization_id,
+                kpi_id=kpi.pk,
+                rows=rows,
+                source=self.source,
+                recorded_by_id=who,
+                at=self.at,
+            )
+
+    def finish(self) -> UpsertResult:
+        created = replaced = unchanged = 0
+        for touched in self._touched.values():
+            changes: list[dict[str, Any]] = []
+            for period in sorted(touched.before):
+                before, after = touched.before[period], touched.now[period]
+                if before == after:
+                    unchanged += 1
+                    continue
+                assert after is not None  # a writer only ever stores values
+                if before is None:
+                    created += 1
+                else:
+                    replaced += 1
+                changes.append(
+                    {
+                        "period": period.isoformat(),
+                        "before": None if before is None else str(before[0]),
+                        "after": str(after[0]),
+                    }
                 )
-            )
-            changes.append(
-                {"period": period.isoformat(), "before": None, "after": str(row["value"])}
-            )
-        elif old.value == row["value"] and old.note == row["note"]:
-            unchanged += 1
-        else:
-            changes.append(
-                {"period": period.isoformat(), "before": str(old.value), "after": str(row["value"])}
-            )
-            old.value, old.note, old.source = row["value"], row["note"], source
-            old.recorded_by, old.recorded_at = actor, at
-            replaced.append(old)
-    Measurement.objects.bulk_create(created, batch_size=1000)
-    Measurement.objects.bulk_update(
-        replaced, ["value", "note", "source", "recorded_by", "recorded_at"], batch_size=1000
-    )
-    if changes:
-        audit.record(
-            organization_id=kpi.organization_id,
-            actor_id=actor.user_id,
-            action="measurement.upsert",
-            instance=kpi,
-            after={"changes": changes},
-            at=at,
-        )
-        values_changed(kpi, at)
-    return UpsertResult(created=len(created), replaced=len(replaced), unchanged=unchanged)
+            if changes:
+                kpi = touched.kpi
+                audit.record(
+                    organization_id=kpi.organization_id,
+                    actor_id=self.recorded_by.user_id if self.recorded_by else None,
+                    action="measurement.upsert",
+                    instance=kpi,
+                    after={"changes": changes, "source": self.source},
+                    at=self.at,
+                )
+                values_changed(kpi, self.at)
+        self._touched.clear()
+        return UpsertResult(created=created, replaced=replaced, unchanged=unchanged)
 
 
 def values_changed(kpi: Kpi, at: dt.datetime) -> None:
@@ -364,6 +473,9 @@ def values_changed(kpi: Kpi, at: dt.datetime) -> None:
     from headway.okrs.from_kpis import follow_kpi
 
     follow_kpi(kpi, at)
+    # Judged at the clock's now, not at ``at``: a write may be dated in the past, and whether
+    # data stopped coming is a question about today.
+    alerts.evaluate_kpi(kpi, timezone.now())
 
 
 @transaction.atomic

@@ -185,14 +185,25 @@ def follow_kpi(kpi: Kpi, at: dt.datetime) -> int:
     if not followers:
         return 0
     latest = latest_measurement(kpi)
-    moved = 0
-    for kr in followers:
-        if latest is None or kr.current == latest.value:
-            continue
-        _follow_checkin(kr, latest, at, confidence=kr.confidence, author=None)
-        _refresh_from_objective(kr.objective)
-        moved += 1
-    return moved
+    return sum(_move(kr, latest, at) for kr in followers)
+
+
+def sync_key_result(kr: KeyResult, at: dt.datetime) -> bool:
+    """Bring one following key result to its KPI's latest value (when it was just linked)."""
+    if kr.kpi_id is None or not kr.follows_kpi:
+        return False
+    latest = Measurement.objects.filter(kpi_id=kr.kpi_id).order_by("-period").first()
+    return _move(kr, latest, at)
+
+
+def _move(kr: KeyResult, latest: Measurement | None, at: dt.datetime) -> bool:
+    if latest is None or kr.current == latest.value:
+        return False
+    if kr.objective.cycle.state not in FOLLOWING_STATES:
+        return False
+    _follow_checkin(kr, latest, at, confidence=kr.confidence, author=None)
+    _refresh_from_objective(kr.objective)
+    return True
 
 
 def _follow_checkin(

@@ -61,6 +61,7 @@ KR_FIELDS = [
     "weight",
     "owner",
     "kpi",
+    "follows_kpi",
     "result_type",
     "progress",
     "confidence",
@@ -421,8 +422,26 @@ def _clean_key_result(actor: Membership, data: dict[str, Any]) -> dict[str, Any]
         clean["owner"] = problems.check(get_ref, actor, Membership, data["owner_id"], "owner_id")
     if "kpi_id" in data:
         clean["kpi"] = problems.check(get_ref, actor, Kpi, data["kpi_id"], "kpi_id")
+    if "follows_kpi" in data:
+        if isinstance(data["follows_kpi"], bool):
+            clean["follows_kpi"] = data["follows_kpi"]
+        else:
+            problems.add("follows_kpi", "must be true or false")
     problems.raise_any()
     return clean
+
+
+def _follow_if_asked(kr: KeyResult) -> None:
+    """A key result that follows its KPI takes the KPI's latest value at once."""
+    if not kr.follows_kpi:
+        return
+    if kr.kpi_id is None:
+        raise ValidationFailed(
+            {"follows_kpi": "a key result can follow a KPI only when it is linked to one (kpi)"}
+        )
+    from headway.okrs.from_kpis import sync_key_result  # it builds on these services
+
+    sync_key_result(kr, timezone.now())
 
 
 @transaction.atomic
@@ -439,6 +458,7 @@ def create_key_result(*, actor: Membership, objective: Objective, **data: Any) -
     kr.progress = key_result_progress(kr)
     _assign_key(kr, data.get("key"))
     kr.save()
+    _follow_if_asked(kr)
     _refresh_from_objective(objective)
     audit.record(
         organization_id=kr.organization_id,
@@ -464,6 +484,7 @@ def update_key_result(*, actor: Membership, key_result: KeyResult, **data: Any) 
         setattr(kr, field, value)
     kr.progress = key_result_progress(kr)
     kr.save()
+    _follow_if_asked(kr)
     _refresh_from_objective(kr.objective)
     audit.record(
         organization_id=kr.organization_id,

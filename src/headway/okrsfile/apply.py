@@ -61,6 +61,7 @@ KR_FIELDS = {
     "unit": "unit",
     "direction": "direction",
     "weight": "weight",
+    "follows_kpi": "follows_kpi",
     "type": "result_type",
 }
 

@@ -73,6 +73,8 @@ KEY_RESULT_FIELDS = (
     Field("weight", Decimal(1)),
     Field("owner", None),
     Field("kpi", None),
+    # True: each new value of the KPI is a check-in of the key result.
+    Field("follows_kpi", False),
     Field("type", "outcome", always=True),
 )
 

@@ -199,6 +199,7 @@ def _kr_row(kr: KeyResult, key: str, username_of: dict[int, str], kpi_key: dict[
             "weight": kr.weight,
             "owner": username_of.get(kr.owner_id) if kr.owner_id else None,
             "kpi": kpi_key.get(kr.kpi_id) if kr.kpi_id else None,
+            "follows_kpi": kr.follows_kpi,
             "type": kr.result_type,
         },
         kr,

@@ -24,6 +24,7 @@ from headway.core.periods import period_start
 from headway.core.tree import descendants
 from headway.errors import ValidationFailed
 from headway.kpis import charts, history, services
+from headway.kpis.alerts import alert_panel
 from headway.kpis.choices import MeasurementSource
 from headway.kpis.formatting import number, period_label, with_unit
 from headway.kpis.forms import (
@@ -35,7 +36,9 @@ from headway.kpis.forms import (
     MeasurementForm,
 )
 from headway.kpis.models import Benchmark, Kpi, Measurement
-from headway.kpis.selectors import KpiCard, kpi_cards, kpi_detail
+from headway.kpis.selectors import KpiCard, kpi_cards, kpi_detail, okr_context
+from headway.kpis.views.data_in import sources_section
+from headway.kpis.views.xmr import xmr_section
 from headway.orgs import permissions
 from headway.orgs.models import Membership, Team
 from headway.orgs.selectors import teams_in_order
@@ -159,11 +162,15 @@ def _kpi_page(
             if detail.measurements
             else None,
             "chart_id": f"chart-kpi-{kpi.pk}",
+            "xmr": xmr_section(request, kpi, detail),
             "rows": rows,
             "hidden_rows": len(newest_first) - len(rows),
             "history": history.entries(kpi, detail.events),
             "measurement_form": measurement_form,
             "benchmark_form": benchmark_form or BenchmarkForm(auto_id="b_%s"),
+            "okrs": okr_context(me, kpi, detail.points, today),
+            "alerts": alert_panel(kpi, can_manage=permissions.can_administer(me)),
+            "sources": sources_section(kpi),
         },
         status=status,
     )

@@ -1,0 +1,139 @@
+"""Forms that turn a KPI into OKRs: a key result that follows it, or an objective to fix it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from headway.okrs.choices import OBJECTIVE_KIND_CHOICES, CycleState, ObjectiveStatus
+from headway.okrs.forms import ObjectiveChoiceField, open_cycles
+from headway.okrs.models import Cycle, Objective
+from headway.okrs.selectors import objective_owners
+from headway.orgs import permissions
+from headway.orgs.models import Membership
+
+
+def _number(label: str, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=40,
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+
+def _confidence() -> forms.CharField:
+    return forms.CharField(
+        label="Confidence (0-10)",
+        initial="5",
+        max_length=3,
+        help_text="How sure you are today that the target will be reached.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
+def editable_objectives(membership: Membership) -> list[Objective]:
+    """Active objectives of open cycles that ``membership`` may add key results to."""
+    candidates = (
+        Objective.objects.filter(
+            organization_id=membership.organization_id,
+            status=ObjectiveStatus.ACTIVE,
+            cycle__state__in=(CycleState.PLANNING, CycleState.ACTIVE),
+        )
+        .select_related("cycle", "owner_team", "owner_person__user")
+        .order_by("-cycle__start", "title", "id")
+    )
+    return [o for o in candidates if permissions.can_edit_objective(membership, o)]
+
+
+class KeyResultFromKpiForm(forms.Form):
+    objective = ObjectiveChoiceField(queryset=Objective.objects.none(), empty_label=None)
+    title = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="Left empty, it says where the KPI should go: “Raise NPS from 32 to 50”.",
+    )
+    target = _number("Target", "The value this KPI should reach by the end of the cycle.")
+    confidence = _confidence()
+
+    def __init__(self, *args: Any, objectives: list[Objective], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["objective"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Objective.objects.filter(pk__in=[o.pk for o in objectives]).select_related(
+            "cycle", "owner_team", "owner_person__user"
+        )
+
+    def service_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "objective": data["objective"],
+            "title": data["title"],
+            "target": data["target"],
+            "confidence": data["confidence"],
+        }
+
+
+class ObjectiveFromKpiForm(forms.Form):
+    title = forms.CharField(
+        max_length=200, help_text="Qualitative and short: the key result carries the numbers."
+    )
+    cycle = forms.ModelChoiceField(queryset=Cycle.objects.none(), empty_label=None)
+    owner = forms.ChoiceField(help_text="The team that will fix it, or a person.")
+    kind = forms.ChoiceField(
+        choices=OBJECTIVE_KIND_CHOICES,
+        initial="committed",
+        help_text="Getting a KPI back to health is usually committed (aim: 1.0).",
+    )
+    key_result_title = forms.CharField(
+        label="Key result",
+        max_length=200,
+        required=False,
+        help_text="Left empty, it says where the KPI should go.",
+    )
+    target = _number("Key result target")
+    confidence = _confidence()
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owners = objective_owners(membership)
+        choices: list[Any] = [("", "Choose an owner")]
+        if owners.teams:
+            choices.append(("Teams", [(f"team:{t.pk}", t.name) for t in owners.teams]))
+        if owners.people:
+            choices.append(("People", [(f"person:{p.pk}", p.display_name) for p in owners.people]))
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ChoiceField)
+        owner.choices = choices
+        cycle = self.fields["cycle"]
+        assert isinstance(cycle, forms.ModelChoiceField)
+        cycle.queryset = open_cycles(membership.organization_id).order_by("-start", "name")
+
+    def service_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        kind, _, pk = data["owner"].partition(":")
+        return {
+            "title": data["title"],
+            "cycle_id": data["cycle"].pk,
+            "kind": data["kind"],
+            "owner_team_id": int(pk) if kind == "team" else None,
+            "owner_person_id": int(pk) if kind == "person" else None,
+            "key_result": {
+                "title": data["key_result_title"],
+                "target": data["target"],
+                "confidence": data["confidence"],
+            },
+        }
+
+
+# Service field -> form field, where the names differ.
+OBJECTIVE_FIELD_MAP = {
+    "cycle_id": "cycle",
+    "owner_team_id": "owner",
+    "owner_person_id": "owner",
+    "key_result.target": "target",
+    "key_result.confidence": "confidence",
+    "key_result.title": "key_result_title",
+    "key_result.kpi": "target",
+}

@@ -1,0 +1,154 @@
+"""From a KPI to OKRs: make it a key result that follows it, or propose an objective to fix it.
+
+Both pages are reached from the KPI page: "Make this a key result", a benchmark gap's proposed key
+result ("Raise NPS from 32 to 50", prefilled through ``?target=&title=``), and the objective a KPI
+that stays critical proposes.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from headway.errors import ValidationFailed
+from headway.kpis.formatting import number
+from headway.kpis.models import Kpi, Measurement
+from headway.kpis.okr_forms import (
+    OBJECTIVE_FIELD_MAP,
+    KeyResultFromKpiForm,
+    ObjectiveFromKpiForm,
+    editable_objectives,
+)
+from headway.kpis.proposals import healthy_target, objective_proposal
+from headway.kpis.views import GET_POST, _get_kpi, _me
+from headway.okrs.from_kpis import (
+    create_key_result_from_kpi,
+    create_objective_from_kpi,
+    default_title,
+    improves,
+)
+from headway.okrs.selectors import current_cycle
+from headway.orgs import permissions
+from headway.web.decorators import member_view
+from headway.web.shortcuts import add_service_errors
+
+UNPROCESSABLE = 422
+
+
+def _latest(kpi: Kpi) -> Measurement | None:
+    return Measurement.objects.filter(kpi=kpi).order_by("-period").first()
+
+
+def _proposed_target(request: HttpRequest, kpi: Kpi, current: Decimal | None) -> str:
+    """``?target=`` from a benchmark gap, else the KPI's own target when it would improve it."""
+    asked = request.GET.get("target", "").strip()
+    if asked:
+        return asked[:40]
+    if current is None:
+        return ""
+    if kpi.target is not None and improves(kpi, current, kpi.target):
+        return number(kpi.target, grouping=False)
+    target = healthy_target(kpi, current)
+    return number(target, grouping=False) if target is not None else ""
+
+
+@member_view
+@GET_POST
+def make_key_result(request: HttpRequest, kpi_id: int) -> HttpResponse:
+    me = _me(request)
+    kpi = _get_kpi(me, kpi_id)
+    if not permissions.can_write(me):
+        raise PermissionDenied("viewers do not create key results")
+    objectives = editable_objectives(me)
+    latest = _latest(kpi)
+    if request.method == "POST":
+        form = KeyResultFromKpiForm(request.POST, objectives=objectives)
+        if form.is_valid():
+            try:
+                kr = create_key_result_from_kpi(actor=me, kpi=kpi, **form.service_data())
+            except ValidationFailed as exc:
+                add_service_errors(form, exc, {"kpi": "target"})
+            else:
+                messages.success(
+                    request, f"“{kr.title}” now follows {kpi.name}: no check-ins to type."
+                )
+                return redirect("okrs:objective", kr.objective_id)
+        status = UNPROCESSABLE
+    else:
+        initial: dict[str, Any] = {
+            "target": _proposed_target(request, kpi, latest.value if latest else None),
+            "title": request.GET.get("title", "")[:200],
+        }
+        if (wanted := request.GET.get("objective", "")).isdigit():
+            initial["objective"] = int(wanted)
+        form = KeyResultFromKpiForm(initial=initial, objectives=objectives)
+        status = 200
+    return render(
+        request,
+        "kpis/make_key_result.html",
+        {
+            "kpi": kpi,
+            "form": form,
+            "latest": latest,
+            "has_objectives": bool(objectives),
+            "example": (
+                default_title(kpi, latest.value, kpi.target)
+                if latest and kpi.target is not None and kpi.target != latest.value
+                else ""
+            ),
+        },
+        status=status,
+    )
+
+
+@member_view
+@GET_POST
+def propose_objective(request: HttpRequest, kpi_id: int) -> HttpResponse:
+    me = _me(request)
+    kpi = _get_kpi(me, kpi_id)
+    if not permissions.can_write(me):
+        raise PermissionDenied("viewers do not create objectives")
+    today = timezone.localdate()
+    points = list(
+        Measurement.objects.filter(kpi=kpi).order_by("period").values_list("period", "value")
+    )
+    proposal = objective_proposal(kpi, points, today)
+    if request.method == "POST":
+        form = ObjectiveFromKpiForm(request.POST, membership=me)
+        if form.is_valid():
+            try:
+                objective = create_objective_from_kpi(actor=me, kpi=kpi, **form.service_data())
+            except ValidationFailed as exc:
+                add_service_errors(form, exc, OBJECTIVE_FIELD_MAP)
+            else:
+                messages.success(
+                    request,
+                    f"Objective “{objective.title}” created; its key result follows {kpi.name}.",
+                )
+                return redirect("okrs:objective", objective.pk)
+        status = UNPROCESSABLE
+    else:
+        current = points[-1][1] if points else None
+        cycle = current_cycle(me.organization_id, today)
+        form = ObjectiveFromKpiForm(
+            membership=me,
+            initial={
+                "title": proposal.title if proposal else f"Get {kpi.name} back under control",
+                "cycle": cycle.pk if cycle else None,
+                "owner": f"team:{kpi.owner_team_id}" if kpi.owner_team_id else "",
+                "target": _proposed_target(request, kpi, current),
+            },
+        )
+        status = 200
+    return render(
+        request,
+        "kpis/propose_objective.html",
+        {"kpi": kpi, "form": form, "proposal": proposal, "latest": points[-1] if points else None},
+        status=status,
+    )
