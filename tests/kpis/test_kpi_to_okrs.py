@@ -215,10 +215,28 @@ def test_a_kpi_red_for_three_months_proposes_an_objective(client: Client, world:
     assert CheckIn.objects.filter(key_result=kr).count() == 1
 
 
-def test_two_red_months_propose_nothing(world: World, cac: Kpi):
-    # Without October, the streak is August and September only.
-    points = [(p, v) for p, v in cac.measurements.values_list("period", "value") if p.month != 10]
+def test_one_red_month_proposes_nothing(world: World, cac: Kpi):
+    # Without September and October, the streak is August alone.
+    points = [(p, v) for p, v in cac.measurements.values_list("period", "value") if p.month < 9]
     assert objective_proposal(cac, points, dt.date(2026, 11, 16)) is None
+    two = [(p, v) for p, v in cac.measurements.values_list("period", "value") if p.month < 10]
+    proposal = objective_proposal(cac, two, dt.date(2026, 11, 16))
+    assert proposal is not None and proposal.periods == 2
+
+
+def test_a_daily_kpi_needs_two_red_weeks(world: World):
+    pulse = make_kpi(
+        world.org, "pulse", name="Resting pulse", cadence="day", direction="lower",
+        critical_threshold=70,
+    )  # fmt: skip
+    days = [dt.date(2026, 11, 15) - dt.timedelta(days=n) for n in range(20)]
+    red = [(day, Decimal(75)) for day in days[:13]] + [(day, Decimal(60)) for day in days[13:]]
+    assert objective_proposal(pulse, red, dt.date(2026, 11, 16)) is None
+    red = [(day, Decimal(75)) for day in days[:14]] + [(day, Decimal(60)) for day in days[14:]]
+    proposal = objective_proposal(pulse, red, dt.date(2026, 11, 16))
+    assert proposal is not None and proposal.reason.startswith(
+        "Resting pulse has been critical for 14 days in a row"
+    )
 
 
 def test_the_objective_form_keeps_what_was_typed_on_error(client: Client, world: World, cac: Kpi):

@@ -19,9 +19,9 @@ from headway.kpis.formatting import period_label
 from headway.kpis.health import thresholds
 from headway.kpis.models import Kpi
 
-# A KPI critical for this many closed periods in a row proposes an objective: long enough that it
-# is not one bad month, short enough that a quarter's OKRs can still act on it.
-RED_PERIODS_FOR_OBJECTIVE = 3
+# A KPI critical for this many closed periods in a row proposes an objective: about a month or
+# more, and never a single bad period, so that it is not noise, yet a quarter's OKRs can act on it.
+RED_PERIODS_FOR_OBJECTIVE = {"day": 14, "week": 4, "month": 2, "quarter": 2}
 UNITS = {"day": "days", "week": "weeks", "month": "months", "quarter": "quarters"}
 
 
@@ -74,7 +74,7 @@ def objective_proposal(
     kpi: Kpi, points: list[tuple[dt.date, Decimal]], today: dt.date
 ) -> ObjectiveProposal | None:
     streak = red_streak(kpi, points, today)
-    if len(streak) < RED_PERIODS_FOR_OBJECTIVE:
+    if len(streak) < RED_PERIODS_FOR_OBJECTIVE[kpi.cadence]:
         return None
     current = max(points)[1]
     return ObjectiveProposal(
