@@ -72,3 +72,50 @@ def test_delete_benchmark_is_audited_and_needs_the_right_to_edit(world: World) -
     event = AuditEvent.objects.get(action="benchmark.delete")
     assert event.object_id == benchmark_id and event.actor == world.mo.user
     assert event.before is not None and event.before["name"] == "Peers"
+
+
+def test_many_new_values_are_summed_up_in_the_audit_log_and_replaced_ones_listed(
+    world: World,
+) -> None:
+    import datetime as dt
+
+    from headway.kpis.history import entries
+
+    kpi = make_kpi(world.org, "visits", name="Visits", cadence="day", owner=world.mo)
+    days = [dt.date(2026, 1, 1) + dt.timedelta(days=n) for n in range(150)]
+    few = [{"period": d.isoformat(), "value": 1} for d in days[:3]]
+    services.upsert_measurements(actor=world.mo, kpi=kpi, rows=few)
+    listed = AuditEvent.objects.filter(action="measurement.upsert").latest("id")
+    assert [c["period"] for c in listed.after["changes"]] == [d["period"] for d in few]
+    assert "new" not in listed.after
+
+    rows = [{"period": d.isoformat(), "value": 2 if n < 3 else 5} for n, d in enumerate(days)]
+    result = services.upsert_measurements(actor=world.mo, kpi=kpi, rows=rows)
+    assert (result.created, result.replaced) == (147, 3)
+    event = AuditEvent.objects.filter(action="measurement.upsert").latest("id")
+    # The three replaced values keep their old value; the new ones are counted, not copied.
+    assert event.after["changes"] == [
+        {"period": d.isoformat(), "before": "1.0000", "after": "2.0000"} for d in days[:3]
+    ]
+    assert event.after["new"] == {"count": 147, "first": "2026-01-04", "last": "2026-05-30"}
+    (entry,) = [e for e in entries(kpi, [event])]
+    assert [(c.what, c.before, c.after) for c in entry.changes][:2] == [
+        ("4 Jan 2026 to 30 May 2026", None, "147 values"),
+        ("1 Jan 2026", "1", "2"),
+    ]
+
+
+def test_measurements_follow_deletes_without_database_constraints(world: World) -> None:
+    """Measurements keep only the KPI's foreign key in the database (decisions/0003): Django
+    still nulls who recorded them and removes them with their organization."""
+    from headway.kpis.models import Measurement
+    from headway.orgs.services import delete_organization
+
+    kpi = make_kpi(world.org, "visits", name="Visits", owner=world.mo)
+    services.upsert_measurements(
+        actor=world.mo, kpi=kpi, rows=[{"period": "2026-10-01", "value": 3}]
+    )
+    world.mo.delete()
+    assert Measurement.objects.get(kpi=kpi).recorded_by_id is None
+    delete_organization(world.org)
+    assert not Measurement.objects.exists()

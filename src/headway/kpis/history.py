@@ -57,10 +57,15 @@ def _changes(kpi: Kpi, event: AuditEvent) -> list[Change]:
     before: dict[str, Any] = event.before or {}
     after: dict[str, Any] = event.after or {}
     if event.action == "measurement.upsert":
-        return [
+        listed = [
             Change(_period(kpi, c["period"]), _value(kpi, c["before"]), _value(kpi, c["after"]))
             for c in after.get("changes", [])
         ]
+        summed = after.get("new")
+        if isinstance(summed, dict):
+            span = f"{_period(kpi, summed.get('first'))} to {_period(kpi, summed.get('last'))}"
+            listed.insert(0, Change(span, None, f"{summed.get('count'):,} values"))
+        return listed
     if event.action == "measurement.delete":
         return [Change(_period(kpi, before.get("period")), _value(kpi, before.get("value")), None)]
     if event.action in ("xmr_baseline.create", "xmr_baseline.delete"):

@@ -269,34 +269,48 @@ def clean_rows(
 ) -> tuple[dict[dt.date, Row], dict[str, str]]:
     """Rows keyed by period start; errors named ``measurements[i].field`` by original index.
 
-    Bulk ingestion spends much of its time here, so the happy path builds no field names and
-    parses each distinct date once (batches repeat the same dates across KPIs).
+    Bulk ingestion spends much of its time here, so the common case (an ISO date, a number that
+    fits) takes a short path, each distinct date is parsed once, and anything else goes through
+    the full checks that name the problem.
     """
     cadence = CoreCadence(kpi.cadence)
+    daily = cadence is CoreCadence.DAY
     errors: dict[str, str] = {}
     by_period: dict[dt.date, Row] = {}
     starts: dict[Any, dt.date] = {}
     for index, row in rows:
         raw = row.get("period")
-        cacheable = isinstance(raw, str | dt.date)
-        start = starts.get(raw) if cacheable else None
+        start = starts.get(raw) if type(raw) is str else None
         if start is None:
             try:
-                start = period_start(_parse_period(raw, "period"), cadence)
+                day = _parse_period(raw, "period")
             except ValidationFailed as exc:
                 errors[f"measurements[{index}].period"] = exc.errors["period"]
                 continue
-            if cacheable:
+            start = day if daily else period_start(day, cadence)
+            if type(raw) is str:
                 starts[raw] = start
-        try:
-            value = to_value(row.get("value"), "value")
-        except ValidationFailed as exc:
-            errors[f"measurements[{index}].value"] = exc.errors["value"]
-            continue
+        number: Any = row.get("value")
+        kind = type(number)
+        if (kind is float or kind is int) and -_FAST_LIMIT < number < _FAST_LIMIT:
+            # Finite (NaN fails the comparison) and well inside the column: no check can fail.
+            value = Decimal(repr(number) if kind is float else number).quantize(_PLACES)
+        else:
+            try:
+                value = to_value(number, "value")
+            except ValidationFailed as exc:
+                errors[f"measurements[{index}].value"] = exc.errors["value"]
+                continue
         note = row.get("note")
         # Within a batch the last value sent for a period wins.
-        by_period[start] = (value, note[:2000] if isinstance(note, str) else str(note or "")[:2000])
+        by_period[start] = (value, note[:2000] if type(note) is str else str(note or "")[:2000])
     return by_period, errors
+
+
+# Numbers strictly inside this bound fit the value columns (16 digits before the point) with room
+# to spare, whatever float rounding does at the edge.
+_FAST_LIMIT = 1e15
+_PLACES = Decimal("0.0001")
 
 
 def _check_source(source: str) -> None:
@@ -431,6 +445,7 @@ class MeasurementWriter:
         created = replaced = unchanged = 0
         for touched in self._touched.values():
             changes: list[dict[str, Any]] = []
+            new: list[tuple[dt.date, Row]] = []
             for period in sorted(touched.before):
                 before, after = touched.before[period], touched.now[period]
                 if before == after:
@@ -438,29 +453,45 @@ class MeasurementWriter:
                     continue
                 assert after is not None  # a writer only ever stores values
                 if before is None:
-                    created += 1
-                else:
-                    replaced += 1
+                    new.append((period, after))
+                    continue
                 changes.append(
-                    {
-                        "period": period.isoformat(),
-                        "before": None if before is None else str(before[0]),
-                        "after": str(after[0]),
-                    }
+                    {"period": period.isoformat(), "before": str(before[0]), "after": str(after[0])}
                 )
-            if changes:
+            created += len(new)
+            replaced += len(changes)
+            if changes or new:
                 kpi = touched.kpi
                 audit.record(
                     organization_id=kpi.organization_id,
                     actor_id=self.recorded_by.user_id if self.recorded_by else None,
                     action="measurement.upsert",
                     instance=kpi,
-                    after={"changes": changes, "source": self.source},
+                    after={**_audited_changes(changes, new), "source": self.source},
                     at=self.at,
                 )
                 values_changed(kpi, self.at)
         self._touched.clear()
         return UpsertResult(created=created, replaced=replaced, unchanged=unchanged)
+
+
+# New values beyond this many are summed up in the audit entry rather than listed: the values
+# themselves are in the measurements table, with who sent them and when. Replaced values are
+# always listed, since the audit log is the only place their old value survives.
+AUDIT_NEW_LISTED = 100
+
+
+def _audited_changes(
+    replaced: list[dict[str, Any]], new: list[tuple[dt.date, Row]]
+) -> dict[str, Any]:
+    """The audit entry's record of an upsert; ``new`` is in period order."""
+    if len(new) > AUDIT_NEW_LISTED:
+        first, last = new[0][0].isoformat(), new[-1][0].isoformat()
+        return {"changes": replaced, "new": {"count": len(new), "first": first, "last": last}}
+    listed = [
+        {"period": period.isoformat(), "before": None, "after": str(row[0])} for period, row in new
+    ]
+    return {"changes": sorted([*replaced, *listed], key=lambda c: c["period"])}
 
 
 def values_changed(kpi: Kpi, at: dt.datetime) -> None:
