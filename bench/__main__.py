@@ -49,6 +49,7 @@ def main() -> int:
     from django.test import Client
     from django.utils import timezone
 
+    import headway.wsgi  # noqa: F401 - served the way gunicorn serves it (see gc.freeze there)
     from bench.pages import page_timings
     from headway.demo import DEMO_USERNAME, demo_exists, load_demo
     from headway.okrs.models import KeyResult

@@ -251,6 +251,14 @@ class UpsertResult:
         return self.created + self.replaced + self.unchanged
 
 
+def _iso_day(raw: str) -> dt.date | None:
+    """ "2026-11-01" read directly; anything else (None) takes ``_parse_period``."""
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
 def _parse_period(raw: Any, field: str) -> dt.date:
     if isinstance(raw, dt.datetime):
         return raw.date()
@@ -283,7 +291,8 @@ def clean_rows(
         start = starts.get(raw) if type(raw) is str else None
         if start is None:
             try:
-                day = _parse_period(raw, "period")
+                day = _iso_day(raw) if type(raw) is str and len(raw) == 10 else None
+                day = day or _parse_period(raw, "period")
             except ValidationFailed as exc:
                 errors[f"measurements[{index}].period"] = exc.errors["period"]
                 continue
