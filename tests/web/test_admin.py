@@ -69,3 +69,10 @@ def test_admin_changes_are_audited_and_keep_roll_ups(world, admin_client):
     # 2 of a new target of 4: progress 0.5, carried up to the team's roll-up.
     assert objective.progress == 0.5
     assert Rollup.objects.get(cycle=world.cycle, team=world.growth).progress == 0.5
+
+
+def test_the_kpi_admin_shows_the_evaluated_state_but_does_not_edit_it(world, admin_client):
+    kpi = make_kpi(world.org, health="red", alert_state="alerting")
+    page = admin_client.get(reverse("admin:kpis_kpi_change", args=[kpi.pk])).content.decode()
+    assert "Alerting" in page
+    assert 'name="alert_state"' not in page and 'name="health"' not in page

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from headway.audit.mixins import AuditedAdmin
+from headway.kpis.alerts import EVALUATED_FIELDS
 from headway.kpis.models import Benchmark, Kpi
 
 
@@ -15,3 +16,5 @@ class KpiAdmin(AuditedAdmin):
     list_filter = ("organization", "cadence", "direction")
     search_fields = ("name", "key")
     inlines = (BenchmarkInline,)
+    # Written by the evaluation alone: an edit here must not put back a state it has left.
+    readonly_fields = tuple(EVALUATED_FIELDS)
