@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
@@ -43,6 +44,20 @@ def to_value(raw: Any, field: str) -> Decimal:
     if abs(value) >= VALUE_LIMIT:
         raise ValidationFailed({field: "is too large"})
     return value.quantize(Decimal("0.0001"))
+
+
+def to_date(raw: Any, field: str) -> dt.date:
+    """A date from a date, a datetime or text starting "YYYY-MM-DD", or ValidationFailed."""
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    try:
+        return dt.date.fromisoformat(str(raw).strip()[:10])
+    except ValueError:
+        raise ValidationFailed(
+            {field: f"must be a date (YYYY-MM-DD), not {str(raw)[:40]!r}"}
+        ) from None
 
 
 def to_confidence(raw: Any, field: str = "confidence") -> int:

@@ -31,6 +31,7 @@ from headway.kpis.models import (
     RawEvent,
     XmrBaseline,
 )
+from headway.kpis.sources.services import SOURCE_FIELDS
 
 if TYPE_CHECKING:
     from headway.exchange._import import Importer
@@ -324,16 +325,7 @@ def _read_source(imp: Importer, kpi: Kpi, value: Any, sp: str) -> DataSource:
         sp,
         [
             "ref",
-            "name",
-            "kind",
-            "connection",
-            "query",
-            "url",
-            "path",
-            "period_field",
-            "value_field",
-            "every_minutes",
-            "enabled",
+            *SOURCE_FIELDS,
             "next_run_at",
             "last_run_at",
             "last_status",

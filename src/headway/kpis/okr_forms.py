@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from headway.okrs.choices import OBJECTIVE_KIND_CHOICES, CycleState, ObjectiveStatus
-from headway.okrs.forms import ObjectiveChoiceField, open_cycles
+from headway.okrs.forms import ObjectiveChoiceField, open_cycles, owner_choices, owner_ids
 from headway.okrs.models import Cycle, Objective
 from headway.okrs.selectors import objective_owners
 from headway.orgs import permissions
@@ -98,27 +98,20 @@ class ObjectiveFromKpiForm(forms.Form):
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         owners = objective_owners(membership)
-        choices: list[Any] = [("", "Choose an owner")]
-        if owners.teams:
-            choices.append(("Teams", [(f"team:{t.pk}", t.name) for t in owners.teams]))
-        if owners.people:
-            choices.append(("People", [(f"person:{p.pk}", p.display_name) for p in owners.people]))
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ChoiceField)
-        owner.choices = choices
+        owner.choices = owner_choices(list(owners.teams), list(owners.people))
         cycle = self.fields["cycle"]
         assert isinstance(cycle, forms.ModelChoiceField)
         cycle.queryset = open_cycles(membership.organization_id).order_by("-start", "name")
 
     def service_data(self) -> dict[str, Any]:
         data = self.cleaned_data
-        kind, _, pk = data["owner"].partition(":")
         return {
             "title": data["title"],
             "cycle_id": data["cycle"].pk,
             "kind": data["kind"],
-            "owner_team_id": int(pk) if kind == "team" else None,
-            "owner_person_id": int(pk) if kind == "person" else None,
+            **owner_ids(data["owner"]),
             "key_result": {
                 "title": data["key_result_title"],
                 "target": data["target"],

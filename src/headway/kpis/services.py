@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from headway.audit import services as audit
 from headway.core.periods import Cadence as CoreCadence
 from headway.core.periods import period_start
-from headway.errors import Problems, ValidationFailed, to_choice, to_text, to_value
+from headway.errors import Problems, ValidationFailed, to_choice, to_date, to_text, to_value
 from headway.kpis import alerts, bulk
 from headway.kpis.bulk import Row
 from headway.kpis.choices import (
@@ -252,24 +252,11 @@ class UpsertResult:
 
 
 def _iso_day(raw: str) -> dt.date | None:
-    """ "2026-11-01" read directly; anything else (None) takes ``_parse_period``."""
+    """ "2026-11-01" read directly; anything else (None) takes ``to_date``."""
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
         return None
-
-
-def _parse_period(raw: Any, field: str) -> dt.date:
-    if isinstance(raw, dt.datetime):
-        return raw.date()
-    if isinstance(raw, dt.date):
-        return raw
-    try:
-        return dt.date.fromisoformat(str(raw).strip()[:10])
-    except ValueError:
-        raise ValidationFailed(
-            {field: f"must be a date (YYYY-MM-DD), not {str(raw)[:40]!r}"}
-        ) from None
 
 
 def clean_rows(
@@ -292,7 +279,7 @@ def clean_rows(
         if start is None:
             try:
                 day = _iso_day(raw) if type(raw) is str and len(raw) == 10 else None
-                day = day or _parse_period(raw, "period")
+                day = day or to_date(raw, "period")
             except ValidationFailed as exc:
                 errors[f"measurements[{index}].period"] = exc.errors["period"]
                 continue

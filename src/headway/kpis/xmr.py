@@ -37,7 +37,7 @@ from headway.core.xmr import (
     XmrChart,
     xmr,
 )
-from headway.errors import Problems, ValidationFailed, to_text
+from headway.errors import Problems, ValidationFailed, to_date, to_text
 from headway.kpis.formatting import NO_VALUE, number, period_label
 from headway.kpis.models import Kpi, Measurement, XmrBaseline
 from headway.orgs import permissions
@@ -333,19 +333,6 @@ def limits_text(value: float | None, unit: str = "") -> str:
 # --- writes -----------------------------------------------------------------------------------
 
 
-def _parse_day(raw: Any) -> dt.date:
-    if isinstance(raw, dt.datetime):
-        return raw.date()
-    if isinstance(raw, dt.date):
-        return raw
-    try:
-        return dt.date.fromisoformat(str(raw).strip()[:10])
-    except ValueError:
-        raise ValidationFailed(
-            {"starts_on": f"must be a date (YYYY-MM-DD), not {str(raw)[:40]!r}"}
-        ) from None
-
-
 def _size(raw: Any) -> int:
     message = f"must be a whole number from {MIN_BASELINE} to {MAX_BASELINE}"
     if isinstance(raw, bool):
@@ -376,7 +363,7 @@ def rebaseline(
     if not permissions.can_edit_kpi(actor, kpi):
         raise PermissionDenied("you may not re-baseline this KPI")
     problems = Problems()
-    day = problems.check(_parse_day, starts_on)
+    day = problems.check(to_date, starts_on, "starts_on")
     period = None if day is None else period_start(day, Cadence(kpi.cadence))
     if period is not None:
         label = period_label(period, kpi.cadence)

@@ -59,6 +59,25 @@ def open_cycles(org_id: int) -> Any:
     return Cycle.objects.filter(organization_id=org_id).exclude(state=CycleState.CLOSED)
 
 
+def owner_choices(teams: list[Team], people: list[Membership]) -> list[Any]:
+    """An objective's possible owners, grouped: "team:<id>" and "person:<id>"."""
+    choices: list[Any] = [("", "Choose an owner")]
+    if teams:
+        choices.append(("Teams", [(f"team:{t.pk}", t.name) for t in teams]))
+    if people:
+        choices.append(("People", [(f"person:{p.pk}", p.display_name) for p in people]))
+    return choices
+
+
+def owner_ids(owner: str) -> dict[str, int | None]:
+    """ "team:3" -> the services' ``owner_team_id`` and ``owner_person_id``."""
+    kind, _, pk = owner.partition(":")
+    return {
+        "owner_team_id": int(pk) if kind == "team" else None,
+        "owner_person_id": int(pk) if kind == "person" else None,
+    }
+
+
 class ObjectiveForm(forms.Form):
     """Create or edit an objective. ``owner`` is "team:<id>" or "person:<id>"."""
 
@@ -106,14 +125,9 @@ class ObjectiveForm(forms.Form):
                 teams.insert(0, objective.owner_team)
             if objective.owner_person is not None and objective.owner_person not in people:
                 people.insert(0, objective.owner_person)
-        choices: list[Any] = [("", "Choose an owner")]
-        if teams:
-            choices.append(("Teams", [(f"team:{t.pk}", t.name) for t in teams]))
-        if people:
-            choices.append(("People", [(f"person:{p.pk}", p.display_name) for p in people]))
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ChoiceField)
-        owner.choices = choices
+        owner.choices = owner_choices(teams, people)
         cycle = self.fields["cycle"]
         assert isinstance(cycle, forms.ModelChoiceField)
         cycle.queryset = open_cycles(org_id).order_by("-start", "name")
@@ -131,11 +145,7 @@ class ObjectiveForm(forms.Form):
 
     def owner_ids(self) -> dict[str, int | None]:
         """The owner as the services take it: ``owner_team_id`` and ``owner_person_id``."""
-        kind, _, pk = self.cleaned_data["owner"].partition(":")
-        return {
-            "owner_team_id": int(pk) if kind == "team" else None,
-            "owner_person_id": int(pk) if kind == "person" else None,
-        }
+        return owner_ids(self.cleaned_data["owner"])
 
     def service_data(self) -> dict[str, Any]:
         data = self.cleaned_data
