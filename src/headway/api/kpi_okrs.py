@@ -20,7 +20,7 @@ from headway.kpis.gaps import Gap
 from headway.kpis.models import Benchmark, Kpi, Measurement
 from headway.kpis.proposals import objective_proposal
 from headway.okrs import from_kpis
-from headway.okrs.models import KeyResult, Objective
+from headway.okrs.models import Objective
 from headway.orgs.accessors import get_for, get_ref
 
 router = Router(tags=["KPIs"])
@@ -83,8 +83,9 @@ def make_key_result(request: HttpRequest, kpi_id: int, payload: KeyResultFromKpi
     data = payload.dict()
     objective = get_ref(me, Objective, data.pop("objective_id"), "objective_id")
     assert objective is not None
-    kr = from_kpis.create_key_result_from_kpi(actor=me, kpi=kpi, objective=objective, **data)
-    return Status(201, KeyResult.objects.get(pk=kr.pk))
+    return Status(
+        201, from_kpis.create_key_result_from_kpi(actor=me, kpi=kpi, objective=objective, **data)
+    )
 
 
 @router.post("/{kpi_id}/objectives", response={201: ObjectiveOut})

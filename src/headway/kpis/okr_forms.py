@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
-from headway.okrs.choices import OBJECTIVE_KIND_CHOICES, CycleState, ObjectiveStatus
+from headway.okrs import selectors
+from headway.okrs.choices import OBJECTIVE_KIND_CHOICES, ObjectiveStatus
 from headway.okrs.forms import ObjectiveChoiceField, open_cycles, owner_choices, owner_ids
+from headway.okrs.from_kpis import FOLLOWING_STATES
 from headway.okrs.models import Cycle, Objective
-from headway.okrs.selectors import objective_owners
-from headway.orgs import permissions
 from headway.orgs.models import Membership
 
 
@@ -33,18 +34,12 @@ def _confidence() -> forms.CharField:
     )
 
 
-def editable_objectives(membership: Membership) -> list[Objective]:
-    """Active objectives of open cycles that ``membership`` may add key results to."""
-    candidates = (
-        Objective.objects.filter(
-            organization_id=membership.organization_id,
-            status=ObjectiveStatus.ACTIVE,
-            cycle__state__in=(CycleState.PLANNING, CycleState.ACTIVE),
-        )
-        .select_related("cycle", "owner_team", "owner_person__user")
-        .order_by("-cycle__start", "title", "id")
+def followable_objectives(membership: Membership) -> QuerySet[Objective]:
+    """Active objectives that ``membership`` may edit, in cycles where a key result follows its
+    KPI (planning or active): where a key result made from a KPI may go."""
+    return selectors.editable_objectives(membership).filter(
+        status=ObjectiveStatus.ACTIVE, cycle__state__in=FOLLOWING_STATES
     )
-    return [o for o in candidates if permissions.can_edit_objective(membership, o)]
 
 
 class KeyResultFromKpiForm(forms.Form):
@@ -57,13 +52,11 @@ class KeyResultFromKpiForm(forms.Form):
     target = _number("Target", "The value this KPI should reach by the end of the cycle.")
     confidence = _confidence()
 
-    def __init__(self, *args: Any, objectives: list[Objective], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, objectives: QuerySet[Objective], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["objective"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Objective.objects.filter(pk__in=[o.pk for o in objectives]).select_related(
-            "cycle", "owner_team", "owner_person__user"
-        )
+        field.queryset = objectives
 
     def service_data(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -97,7 +90,7 @@ class ObjectiveFromKpiForm(forms.Form):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        owners = objective_owners(membership)
+        owners = selectors.objective_owners(membership)
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ChoiceField)
         owner.choices = owner_choices(list(owners.teams), list(owners.people))

@@ -44,8 +44,21 @@ class ObjectiveProposal:
 
     @property
     def title(self) -> str:
-        """An objective in words, not numbers: the coach wants it qualitative."""
-        return f"Get {self.kpi.name[:1].lower()}{self.kpi.name[1:]} back under control"[:200]
+        return objective_title(self.kpi)
+
+
+def objective_title(kpi: Kpi) -> str:
+    """An objective to fix the KPI, in words, not numbers: the coach wants it qualitative."""
+    return f"Get {kpi.name[:1].lower()}{kpi.name[1:]} back under control"[:200]
+
+
+def improves(kpi: Kpi, start: Decimal, target: Decimal) -> bool:
+    """Whether moving from ``start`` to ``target`` is better for this KPI."""
+    if kpi.direction == KpiDirection.HIGHER_BETTER:
+        return target > start
+    if kpi.direction == KpiDirection.LOWER_BETTER:
+        return target < start
+    return target != start  # in range: either way may be the way back into the range
 
 
 def red_streak(
@@ -91,7 +104,6 @@ def healthy_target(kpi: Kpi, current: Decimal) -> Decimal | None:
 
     Only a level that improves on ``current`` is proposed.
     """
-    candidates: list[Decimal | None] = [kpi.target, kpi.warning_recovery, kpi.warning_threshold]
     if kpi.direction == KpiDirection.IN_RANGE:
         low: Decimal | None = kpi.range_low
         high: Decimal | None = kpi.range_high
@@ -100,11 +112,5 @@ def healthy_target(kpi: Kpi, current: Decimal) -> Decimal | None:
         if high is not None and current > high:
             return high
         return None
-    for level in candidates:
-        if level is None:
-            continue
-        if kpi.direction == KpiDirection.HIGHER_BETTER and level > current:
-            return level
-        if kpi.direction == KpiDirection.LOWER_BETTER and level < current:
-            return level
-    return None
+    levels = (kpi.target, kpi.warning_recovery, kpi.warning_threshold)
+    return next((x for x in levels if x is not None and improves(kpi, current, x)), None)

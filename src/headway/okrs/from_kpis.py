@@ -16,20 +16,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from headway import core
-from headway.audit import services as audit
 from headway.core.periods import Cadence
 from headway.errors import Problems, ValidationFailed, to_confidence, to_value
 from headway.kpis.choices import KpiDirection
 from headway.kpis.formatting import period_label, with_unit
 from headway.kpis.models import Kpi, Measurement
+from headway.kpis.proposals import improves
 from headway.okrs.choices import CycleState
 from headway.okrs.models import CheckIn, KeyResult, Objective
-from headway.okrs.progress import key_result_progress
 from headway.okrs.services import (
     _clean_objective,
-    _refresh_from_objective,
     create_key_result,
     create_objective,
+    store_checkin,
 )
 from headway.orgs.models import Membership
 
@@ -41,8 +40,11 @@ FOLLOWING_STATES = (CycleState.PLANNING, CycleState.ACTIVE)
 DEFAULT_CONFIDENCE = 5
 
 
-def latest_measurement(kpi: Kpi) -> Measurement | None:
-    return Measurement.objects.filter(kpi=kpi).order_by("-period").first()
+def latest_measurement(kpi_id: int) -> Measurement | None:
+    """The KPI's value of its latest period (with its KPI, which a check-in's note names)."""
+    return (
+        Measurement.objects.filter(kpi_id=kpi_id).select_related("kpi").order_by("-period").first()
+    )
 
 
 def kind_for(kpi: Kpi) -> core.KRKind:
@@ -52,15 +54,6 @@ def kind_for(kpi: Kpi) -> core.KRKind:
     if unit.upper() in CURRENCY_UNITS:
         return core.KRKind.CURRENCY
     return core.KRKind.METRIC
-
-
-def improves(kpi: Kpi, start: Decimal, target: Decimal) -> bool:
-    """Whether moving from ``start`` to ``target`` is better for this KPI."""
-    if kpi.direction == KpiDirection.HIGHER_BETTER:
-        return target > start
-    if kpi.direction == KpiDirection.LOWER_BETTER:
-        return target < start
-    return target != start  # in range: either way may be the way back into the range
 
 
 def default_title(kpi: Kpi, start: Decimal, target: Decimal) -> str:
@@ -75,7 +68,7 @@ def _clean(
     kpi: Kpi, target: Any, confidence: Any, field_prefix: str = ""
 ) -> tuple[Measurement, Decimal, int]:
     problems = Problems()
-    latest = latest_measurement(kpi)
+    latest = latest_measurement(kpi.pk)
     if latest is None:
         problems.add(
             f"{field_prefix}kpi", "the KPI has no values yet: a key result needs a baseline"
@@ -137,7 +130,6 @@ def create_key_result_from_kpi(
     kr.save(update_fields=["follows_kpi", "updated_at"])
     # The baseline is the first point of the key result's history, with the creator's confidence.
     _follow_checkin(kr, latest, at, confidence=clean_confidence, author=actor)
-    _refresh_from_objective(kr.objective)
     return kr
 
 
@@ -184,7 +176,7 @@ def follow_kpi(kpi: Kpi, at: dt.datetime) -> int:
     )
     if not followers:
         return 0
-    latest = latest_measurement(kpi)
+    latest = latest_measurement(kpi.pk)
     return sum(_move(kr, latest, at) for kr in followers)
 
 
@@ -192,8 +184,7 @@ def sync_key_result(kr: KeyResult, at: dt.datetime) -> bool:
     """Bring one following key result to its KPI's latest value (when it was just linked)."""
     if kr.kpi_id is None or not kr.follows_kpi:
         return False
-    latest = Measurement.objects.filter(kpi_id=kr.kpi_id).order_by("-period").first()
-    return _move(kr, latest, at)
+    return _move(kr, latest_measurement(kr.kpi_id), at)
 
 
 def _move(kr: KeyResult, latest: Measurement | None, at: dt.datetime) -> bool:
@@ -202,7 +193,6 @@ def _move(kr: KeyResult, latest: Measurement | None, at: dt.datetime) -> bool:
     if kr.objective.cycle.state not in FOLLOWING_STATES:
         return False
     _follow_checkin(kr, latest, at, confidence=kr.confidence, author=None)
-    _refresh_from_objective(kr.objective)
     return True
 
 
@@ -215,34 +205,15 @@ def _follow_checkin(
     author: Membership | None,
 ) -> CheckIn:
     kpi = measurement.kpi
-    before = audit.snapshot(kr, ["current", "progress", "confidence"])
-    # Confidence is a person's judgement: a KPI value carries the owner's latest one forward.
-    kept = confidence if confidence is not None else DEFAULT_CONFIDENCE
-    checkin = CheckIn.objects.create(
-        organization_id=kr.organization_id,
-        key_result=kr,
+    return store_checkin(
+        kr,
         value=measurement.value,
-        confidence=kept,
+        # Confidence is a person's judgement: a KPI value carries the owner's latest one forward.
+        confidence=confidence if confidence is not None else DEFAULT_CONFIDENCE,
         note=f"{kpi.name}: {period_label(measurement.period, Cadence(kpi.cadence))}",
         author=author,
-        kpi_period=measurement.period,
-        created_at=at,
-    )
-    kr.current = measurement.value
-    kr.confidence = kept
-    kr.last_checkin_at = at
-    kr.progress = key_result_progress(kr)
-    kr.save(update_fields=["current", "confidence", "last_checkin_at", "progress", "updated_at"])
-    audit.record(
-        organization_id=kr.organization_id,
-        actor_id=author.user_id if author is not None else None,
-        action="checkin.create",
-        instance=checkin,
-        before=before,
-        after={
-            **audit.snapshot(kr, ["current", "progress", "confidence"]),
-            "checkin": audit.snapshot(checkin),
-        },
         at=at,
+        # The key result shows the KPI's value, whenever the check-in is dated.
+        takes_value=True,
+        kpi_period=measurement.period,
     )
-    return checkin

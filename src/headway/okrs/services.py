@@ -528,20 +528,48 @@ def record_checkin(
     if kr.objective.cycle.state == CycleState.CLOSED:
         raise ValidationFailed({"key_result": "the cycle is closed: no more check-ins"})
     at = at or timezone.now()
-    before = audit.snapshot(kr, ["current", "progress", "confidence"])
-    checkin = CheckIn.objects.create(
-        organization_id=kr.organization_id,
-        key_result=kr,
+    return store_checkin(
+        kr,
         value=clean_value,
         confidence=clean_confidence,
         note=clean_note or "",
         author=actor,
+        at=at,
+        # A back-dated check-in is history; the key result shows the newest one.
+        takes_value=kr.last_checkin_at is None or at >= kr.last_checkin_at,
+    )
+
+
+def store_checkin(
+    kr: KeyResult,
+    *,
+    value: Decimal,
+    confidence: int,
+    note: str,
+    author: Membership | None,
+    at: dt.datetime,
+    takes_value: bool,
+    kpi_period: dt.date | None = None,
+) -> CheckIn:
+    """Write a checked check-in; with ``takes_value`` the key result shows it, and the
+    objective, its team and the organization move with it. Audited, in the caller's transaction.
+
+    ``kpi_period`` marks a check-in that a followed KPI's value made (no author).
+    """
+    before = audit.snapshot(kr, ["current", "progress", "confidence"])
+    checkin = CheckIn.objects.create(
+        organization_id=kr.organization_id,
+        key_result=kr,
+        value=value,
+        confidence=confidence,
+        note=note,
+        author=author,
+        kpi_period=kpi_period,
         created_at=at,
     )
-    # A back-dated check-in is history; the key result shows the newest one.
-    if kr.last_checkin_at is None or at >= kr.last_checkin_at:
-        kr.current = clean_value
-        kr.confidence = clean_confidence
+    if takes_value:
+        kr.current = value
+        kr.confidence = confidence
         kr.last_checkin_at = at
         kr.progress = key_result_progress(kr)
         kr.save(
@@ -550,7 +578,7 @@ def record_checkin(
     _refresh_from_objective(kr.objective)
     audit.record(
         organization_id=kr.organization_id,
-        actor_id=actor.user_id,
+        actor_id=author.user_id if author is not None else None,
         action="checkin.create",
         instance=checkin,
         before=before,

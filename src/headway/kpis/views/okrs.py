@@ -23,26 +23,23 @@ from headway.kpis.okr_forms import (
     OBJECTIVE_FIELD_MAP,
     KeyResultFromKpiForm,
     ObjectiveFromKpiForm,
-    editable_objectives,
+    followable_objectives,
 )
-from headway.kpis.proposals import healthy_target, objective_proposal
+from headway.kpis.proposals import healthy_target, improves, objective_proposal, objective_title
 from headway.kpis.views import GET_POST, _get_kpi, _me
 from headway.okrs.from_kpis import (
     create_key_result_from_kpi,
     create_objective_from_kpi,
     default_title,
-    improves,
+    latest_measurement,
 )
 from headway.okrs.selectors import current_cycle
 from headway.orgs import permissions
+from headway.orgs.models import Membership
 from headway.web.decorators import member_view
 from headway.web.shortcuts import add_service_errors
 
 UNPROCESSABLE = 422
-
-
-def _latest(kpi: Kpi) -> Measurement | None:
-    return Measurement.objects.filter(kpi=kpi).order_by("-period").first()
 
 
 def _proposed_target(request: HttpRequest, kpi: Kpi, current: Decimal | None) -> str:
@@ -58,15 +55,21 @@ def _proposed_target(request: HttpRequest, kpi: Kpi, current: Decimal | None) ->
     return number(target, grouping=False) if target is not None else ""
 
 
-@member_view
-@GET_POST
-def make_key_result(request: HttpRequest, kpi_id: int) -> HttpResponse:
+def _writer_and_kpi(request: HttpRequest, kpi_id: int, what: str) -> tuple[Membership, Kpi]:
+    """The acting person and the KPI (404 across organizations); viewers get 403."""
     me = _me(request)
     kpi = _get_kpi(me, kpi_id)
     if not permissions.can_write(me):
-        raise PermissionDenied("viewers do not create key results")
-    objectives = editable_objectives(me)
-    latest = _latest(kpi)
+        raise PermissionDenied(f"viewers do not create {what}")
+    return me, kpi
+
+
+@member_view
+@GET_POST
+def make_key_result(request: HttpRequest, kpi_id: int) -> HttpResponse:
+    me, kpi = _writer_and_kpi(request, kpi_id, "key results")
+    objectives = followable_objectives(me)
+    latest = latest_measurement(kpi.pk)
     if request.method == "POST":
         form = KeyResultFromKpiForm(request.POST, objectives=objectives)
         if form.is_valid():
@@ -96,7 +99,7 @@ def make_key_result(request: HttpRequest, kpi_id: int) -> HttpResponse:
             "kpi": kpi,
             "form": form,
             "latest": latest,
-            "has_objectives": bool(objectives),
+            "has_objectives": objectives.exists(),
             "example": (
                 default_title(kpi, latest.value, kpi.target)
                 if latest and kpi.target is not None and kpi.target != latest.value
@@ -110,10 +113,7 @@ def make_key_result(request: HttpRequest, kpi_id: int) -> HttpResponse:
 @member_view
 @GET_POST
 def propose_objective(request: HttpRequest, kpi_id: int) -> HttpResponse:
-    me = _me(request)
-    kpi = _get_kpi(me, kpi_id)
-    if not permissions.can_write(me):
-        raise PermissionDenied("viewers do not create objectives")
+    me, kpi = _writer_and_kpi(request, kpi_id, "objectives")
     today = timezone.localdate()
     points = list(
         Measurement.objects.filter(kpi=kpi).order_by("period").values_list("period", "value")
@@ -139,7 +139,7 @@ def propose_objective(request: HttpRequest, kpi_id: int) -> HttpResponse:
         form = ObjectiveFromKpiForm(
             membership=me,
             initial={
-                "title": proposal.title if proposal else f"Get {kpi.name} back under control",
+                "title": objective_title(kpi),
                 "cycle": cycle.pk if cycle else None,
                 "owner": f"team:{kpi.owner_team_id}" if kpi.owner_team_id else "",
                 "target": _proposed_target(request, kpi, current),
