@@ -25,6 +25,7 @@ from headway.kpis.models import (
     AlertChannel,
     DataSource,
     HealthChange,
+    Kpi,
     Measurement,
     Notification,
     RawEvent,
@@ -231,9 +232,8 @@ def build_rich(w: World) -> Organization:
     return org
 
 
-def _kpi_engine_rows(w: World, nps: Any, kr: KeyResult) -> None:
+def _kpi_engine_rows(w: World, nps: Kpi, kr: KeyResult) -> None:
     """One row of each KPI-engine table, with every optional column filled."""
-    Kpi = type(nps)
     Kpi.objects.filter(pk=nps.pk).update(
         alert_level="warning",
         alert_after=2,
@@ -327,9 +327,9 @@ def _kpi_engine_rows(w: World, nps: Any, kr: KeyResult) -> None:
         created_by=w.alice,
     )
     KeyResult.objects.filter(pk=kr.pk).update(follows_kpi=True)
-    CheckIn.objects.filter(key_result=kr).order_by("id").filter(
-        pk=CheckIn.objects.filter(key_result=kr).order_by("id").values("pk")[:1]
-    ).update(kpi_period=dt.date(2026, 8, 1), author=None)
+    first = CheckIn.objects.filter(key_result=kr).order_by("id").first()
+    assert first is not None
+    CheckIn.objects.filter(pk=first.pk).update(kpi_period=dt.date(2026, 8, 1), author=None)
 
 
 @pytest.fixture
