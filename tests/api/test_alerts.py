@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from headway.kpis import services
 from headway.kpis.models import AlertChannel, Kpi
@@ -237,3 +239,22 @@ def test_only_admins_reach_channels_and_only_their_own(world: World, api_as: Any
     assert oscar.delete(url).status_code == 404
     assert oscar.get("/alert-channels").json()["items"] == []
     assert AlertChannel.objects.get().enabled
+
+
+def test_a_channel_reads_in_a_fixed_number_of_queries(world: World, api_as: Any) -> None:
+    kpis = [make_kpi(world.org, f"k{i}") for i in range(5)]
+    client = api_as(world.alice)
+    channel = client.post(
+        "/alert-channels",
+        {
+            "name": "Ops",
+            "kind": "email",
+            "recipients": "ops@example.com",
+            "kpi_ids": [k.pk for k in kpis],
+        },
+    ).json()
+    with CaptureQueriesContext(connection) as captured:
+        answer = client.get(f"/alert-channels/{channel['id']}")
+    assert answer.json()["kpi_ids"] == sorted(k.pk for k in kpis)
+    # The token (its last use was written a moment ago, by the POST); the channel; its KPIs.
+    assert len(captured.captured_queries) == 3

@@ -76,6 +76,16 @@ def test_text_shows_limits_baseline_summary_and_every_value(
     )
     assert out.count("$5,045") == 1 and "$5,200" in out
     assert out.count("│") >= 16 * 2  # a row per value
+    rows = [
+        [cell.strip() for cell in line.split("│")[1:-1]]
+        for line in out.splitlines()
+        if line.startswith("│")
+    ]
+    assert [row[0] for row in rows] == [f"{month:%b %Y}" for month in MONTHS]
+    # Period, value, moving range (none where a segment starts), rules, signal, segment.
+    assert rows[0] == ["Jul 2025", "$5,045", "\u2013", "1", "concern", "1"]
+    assert rows[12] == ["Jul 2026", "$3,300", "\u2013", "", "", "2"]
+    assert rows[-1] == ["Oct 2026", "$5,200", "1,737", "1", "concern", "2"]
 
 
 def test_json_is_what_the_api_answers(run: Any, world: World, orders: Kpi) -> None:

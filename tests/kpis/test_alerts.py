@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from headway.kpis import alert_services, alerts, services, tasks
-from headway.kpis.models import HealthChange, Kpi, Measurement, Notification
+from headway.kpis.models import AlertChannel, HealthChange, Kpi, Measurement, Notification
 from tests.factories import World, make_kpi
 from tests.kpis.webhooks import Receiver, receiver
 
@@ -380,3 +380,61 @@ def test_the_policy_in_words(world: World) -> None:
         "No value for two weeks sets the state to no data, silently.",
     ]
     assert alerts.policy_text(kpi)[0].startswith("An alert fires when the KPI is warning or")
+
+
+def _firing_kpi(world: World, key: str) -> Kpi:
+    """A daily KPI whose value of yesterday is critical: its next evaluation fires."""
+    kpi = make_kpi(world.org, key, cadence="day", critical_threshold=60)
+    Measurement.objects.create(
+        organization=world.org, kpi=kpi, period=START.date() - DAY, value=40, recorded_at=START
+    )
+    return kpi
+
+
+def test_an_announcement_writes_every_channel_in_a_fixed_number_of_queries(world: World) -> None:
+    def announce(channels: int) -> int:
+        kpi = _firing_kpi(world, f"k{channels}")
+        for i in range(channels):
+            alert_services.create_channel(
+                actor=world.alice, name=f"{kpi.key}-{i}", kind="email", recipients="a@example.com"
+            )
+        with CaptureQueriesContext(connection) as captured:
+            assert alerts.evaluate_kpi(kpi, START).step.event is not None
+        assert Notification.objects.filter(kpi=kpi, event="firing").count() == channels
+        AlertChannel.objects.all().delete()
+        return len(captured.captured_queries)
+
+    assert announce(1) == announce(6)
+
+
+def test_a_channel_that_already_has_the_announcement_gets_no_other(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    kpi = _firing_kpi(world, "wait")
+    ops = alert_services.create_channel(
+        actor=world.alice, name="Ops", kind="email", recipients="ops@example.com"
+    )
+    alert_services.create_channel(
+        actor=world.alice, name="Leads", kind="email", recipients="leads@example.com"
+    )
+    key = f"firing:{START.isoformat()}"  # what the evaluation at START announces
+    Notification.objects.create(
+        organization=world.org,
+        kpi=kpi,
+        channel=ops,
+        channel_name="Ops",
+        event="firing",
+        dedupe_key=key,
+        created_at=START - DAY,
+        subject="imported",
+        status="sent",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        alerts.evaluate_kpi(kpi, START)
+
+    sent = Notification.objects.filter(kpi=kpi, dedupe_key=key).order_by("channel_name")
+    assert [(n.channel_name, n.subject) for n in sent] == [
+        ("Leads", "[Acme] Firing: WAIT (Critical)"),
+        ("Ops", "imported"),
+    ]
+    assert [m.to for m in mail.outbox] == [["leads@example.com"]]

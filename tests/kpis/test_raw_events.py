@@ -144,3 +144,25 @@ def test_many_events_aggregate_exactly(world: World) -> None:
     per_day = 24 * 60 // 7 + 1  # 206 events start in the first day (minute 0 to 1435)
     assert Measurement.objects.get(kpi=kpi, period="2026-10-01").value == Decimal(per_day) / 100
     assert sum(Measurement.objects.filter(kpi=kpi).values_list("value", flat=True)) == 50
+
+
+def test_scattered_periods_are_aggregated_however_many_there_are(world: World) -> None:
+    # Every other day for four years: more separate ranges than one SQLite condition may hold.
+    kpi = make_kpi(world.org, "sales", owner=world.mo, cadence="day", aggregation="sum")
+    start = dt.datetime(2020, 1, 1, 12, tzinfo=dt.UTC)
+    rows = [{"at": start + dt.timedelta(days=2 * i), "value": 1} for i in range(1_500)]
+
+    first = record_events(actor=world.mo, kpi=kpi, rows=rows, at=AT)
+    again = record_events(actor=world.mo, kpi=kpi, rows=rows, at=AT)
+
+    assert (first.periods, first.values.created) == (1_500, 1_500)
+    assert (again.periods, again.values.replaced) == (1_500, 1_500)
+    # Each period from both batches' events, in whichever query it was read.
+    assert set(values(kpi).values()) == {"2"} and len(values(kpi)) == 1_500
+
+
+def test_every_aggregation_a_kpi_may_have_is_one_the_core_computes() -> None:
+    from headway.core.aggregate import Aggregation as Computed
+    from headway.kpis.choices import Aggregation
+
+    assert {how.value for how in Computed} == set(Aggregation.values)

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from headway.audit.models import AuditEvent
 from headway.errors import ValidationFailed
 from headway.kpis import services
-from headway.kpis.models import Benchmark
+from headway.kpis.models import Benchmark, Kpi
 from tests.factories import World, make_kpi
 
 
@@ -119,3 +119,39 @@ def test_measurements_follow_deletes_without_database_constraints(world: World) 
     assert Measurement.objects.get(kpi=kpi).recorded_by_id is None
     delete_organization(world.org)
     assert not Measurement.objects.exists()
+
+
+def test_a_note_with_a_nul_character_is_refused_by_row(world: World) -> None:
+    from headway.kpis.models import Measurement
+
+    kpi = make_kpi(world.org, "nps", owner=world.mo)
+    rows = [
+        {"period": "2026-10-01", "value": 1},
+        {"period": "2026-11-01", "value": 2, "note": "a\x00b"},
+    ]
+    with pytest.raises(ValidationFailed) as raised:
+        services.upsert_measurements(actor=world.mo, kpi=kpi, rows=rows)
+
+    assert raised.value.errors == {"measurements[1].note": "must not contain NUL characters"}
+    assert not Measurement.objects.exists()
+
+
+def test_an_upsert_costs_the_same_queries_whatever_its_size(world: World) -> None:
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    small = make_kpi(world.org, "small", cadence="day", owner=world.mo)
+    large = make_kpi(world.org, "large", cadence="day", owner=world.mo)
+
+    def queries(kpi: Kpi, size: int, value: int) -> int:
+        days = [dt.date(2026, 1, 1) + dt.timedelta(days=n) for n in range(size)]
+        rows = [{"period": day.isoformat(), "value": value} for day in days]
+        with CaptureQueriesContext(connection) as captured:
+            services.upsert_measurements(actor=world.mo, kpi=kpi, rows=rows)
+        return len(captured.captured_queries)
+
+    assert queries(small, 10, 1) == queries(large, 300, 1)  # new periods
+    assert queries(small, 10, 2) == queries(large, 300, 2)  # replaced values
+    assert queries(small, 10, 2) == queries(large, 300, 2)  # unchanged values

@@ -374,7 +374,8 @@ def test_path_expressions(path: str, found: list[Any]) -> None:
 def test_malformed_paths_are_refused(path: str) -> None:
     with pytest.raises(ValueError, match="is not a path like"):
         json_url.parse_path(path)
-    with pytest.raises(SourceError):
+    # Refused before the URL is read: nothing answers on port 9, which would fail otherwise.
+    with pytest.raises(SourceError, match="is not a path like"):
         json_url.fetch("http://127.0.0.1:9/never", path, "period", "value", timeout=1)
 
 
@@ -484,3 +485,21 @@ def test_only_editors_manage_and_run_sources_and_it_is_audited(world: World, kpi
     assert [e.action for e in actions] == ["source.create", "source.update", "source.delete"]
     assert actions[1].before["every_minutes"] == 60  # type: ignore[index]
     assert actions[1].after["every_minutes"] == 15  # type: ignore[index]
+
+
+def test_an_edit_keeps_the_outcome_of_a_run_that_ended_since_the_source_was_read(
+    world: World, kpi: Kpi, server: Server
+) -> None:
+    source = make_source(world, kpi, kind="json", url=server.json("/n", {"n": 3}), path="n")
+    read_before_the_run = DataSource.objects.get(pk=source.pk)
+    assert run(source).ok
+
+    services.update_source(actor=world.mo, source=read_before_the_run, every_minutes=15)
+
+    source.refresh_from_db()
+    assert (source.every_minutes, source.next_run_at) == (15, NOW)
+    assert (source.last_status, source.last_run_at, source.last_message) == (
+        "ok",
+        NOW,
+        "1 value: 1 new, 0 replaced, 0 unchanged",
+    )

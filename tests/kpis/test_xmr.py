@@ -24,7 +24,7 @@ from headway.audit.models import AuditEvent
 from headway.errors import ValidationFailed
 from headway.kpis import xmr
 from headway.kpis.models import Kpi, Measurement, XmrBaseline
-from headway.kpis.xmr_charts import mr_chart, x_chart
+from headway.kpis.xmr_charts import charts
 from tests.conftest import NOW
 from tests.factories import World, login, make_kpi
 
@@ -191,7 +191,12 @@ def test_a_new_baseline_with_one_value_keeps_the_chart_before_it(
     # The fifteen values before it, without the 5,200, still have their limits and signals.
     assert xmr.summary(result).startswith("5 signals: 4 concerns")
     assert xmr.as_dict(result)["unpl"] is None  # the current segment has none yet
-    assert x_chart(result)["layer"]
+    spec, _ = charts(result)
+    # The lines stop where the first segment ends, and no line of the new one is named yet.
+    steps = spec["layer"][0]["data"]["values"]
+    assert [row["period"] for row in steps] == ["2025-07-01", "2026-09-01"]
+    assert not [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    assert _svg(spec).count('aria-roledescription="point"') == 16 + 5
 
 
 def test_too_few_values_are_said_plainly(world: World) -> None:
@@ -296,7 +301,7 @@ def _svg(spec: dict[str, Any]) -> str:
 
 def test_the_x_chart_draws_limits_halfway_lines_and_signals(world: World, wheeler: Kpi) -> None:
     result = xmr.load(wheeler)
-    spec = x_chart(result)
+    spec, _ = charts(result)
     svg = _svg(spec)
 
     # Sixteen values, and the one signal drawn again over the last of them.
@@ -326,7 +331,7 @@ def test_the_x_chart_draws_limits_halfway_lines_and_signals(world: World, wheele
 def test_the_limits_step_at_a_rebaseline(world: World, wheeler: Kpi) -> None:
     xmr.rebaseline(actor=world.mo, kpi=wheeler, starts_on="2026-01-01", size=5)
     result = xmr.load(wheeler)
-    x_spec, mr_spec = x_chart(result), mr_chart(result)
+    x_spec, mr_spec = charts(result)
 
     # Each segment's limits at its first and last period; drawn step-after, they step at the
     # re-baseline.
@@ -348,7 +353,9 @@ def test_the_limits_step_at_a_rebaseline(world: World, wheeler: Kpi) -> None:
     assert svg.count('aria-roledescription="point"') == 14 + 1
     assert "Range limit" in svg and "Average range" in svg
     assert mr_spec["description"].startswith("Moving range chart of Orders: 14 moving ranges")
-    assert _svg(x_spec).count('aria-roledescription="point"') >= 16
+    # Sixteen values, and their six signals against the two segments' limits drawn again.
+    assert sum(label is not None for label in result.chart.signal) == 6
+    assert _svg(x_spec).count('aria-roledescription="point"') == 16 + 6
 
 
 # --- the KPI page -----------------------------------------------------------------------------

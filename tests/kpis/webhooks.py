@@ -59,7 +59,7 @@ def receiver(*statuses: int, secret: str = "") -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            headers = {k: v for k, v in self.headers.items()}
+            headers = dict(self.headers.items())
             with lock:
                 status = state.statuses.popleft() if state.statuses else 200
                 verified = state.verify(

@@ -108,14 +108,6 @@ def _admin(request: HttpRequest, *, write: bool = False) -> Membership:
     return me
 
 
-def _channels(me: Membership) -> Any:
-    return (
-        AlertChannel.objects.filter(organization_id=me.organization_id)
-        .prefetch_related("kpis")
-        .order_by("name", "id")
-    )
-
-
 @kpi_router.get("/{kpi_id}/notifications", response=list[NotificationOut])
 @paginate(Pagination)
 def list_notifications(request: HttpRequest, kpi_id: int):  # type: ignore[no-untyped-def]
@@ -139,14 +131,16 @@ def list_health_changes(request: HttpRequest, kpi_id: int):  # type: ignore[no-u
 @router.get("", response=list[ChannelOut])
 @paginate(Pagination)
 def list_channels(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return _channels(_admin(request))
+    return (
+        AlertChannel.objects.filter(organization_id=_admin(request).organization_id)
+        .prefetch_related("kpis")
+        .order_by("name", "id")
+    )
 
 
 @router.get("/{channel_id}", response=ChannelOut)
 def get_channel(request: HttpRequest, channel_id: int) -> AlertChannel:
-    me = _admin(request)
-    get_for(me, AlertChannel, channel_id)
-    return _channels(me).get(pk=channel_id)  # type: ignore[no-any-return]
+    return get_for(_admin(request), AlertChannel, channel_id)
 
 
 @router.post("", response={201: ChannelCreatedOut})
@@ -157,13 +151,12 @@ def create_channel(request: HttpRequest, payload: ChannelIn) -> Status[Any]:
 
 
 @router.patch("/{channel_id}", response=ChannelOut)
-def update_channel(request: HttpRequest, channel_id: int, payload: ChannelPatch) -> Any:
+def update_channel(request: HttpRequest, channel_id: int, payload: ChannelPatch) -> AlertChannel:
     """Change a channel; ``kpi_ids`` replaces its KPIs (empty: every KPI)."""
     me = _admin(request, write=True)
     channel = get_for(me, AlertChannel, channel_id)
     data = payload.dict(exclude_unset=True)
-    alert_services.update_channel(actor=me, channel=channel, **data)
-    return _channels(me).get(pk=channel_id)
+    return alert_services.update_channel(actor=me, channel=channel, **data)
 
 
 @router.post("/{channel_id}/secret", response=SecretOut)

@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field
 
 from headway.api.auth import actor, writer
 from headway.api.types import Id, Pagination
-from headway.errors import ValidationFailed
 from headway.kpis import selectors, services
 from headway.kpis.choices import MeasurementSource
 from headway.kpis.models import Benchmark, Kpi
@@ -208,18 +207,8 @@ def upsert_measurements(request: HttpRequest, kpi_id: int, payload: MeasurementB
 @bulk_router.post("", response=UpsertOut)
 def upsert_many(request: HttpRequest, payload: KeyedMeasurementBatch) -> Any:
     """Values for several KPIs at once, named by KPI key; all or nothing."""
-    me = writer(request)
     rows = payload.model_dump()["measurements"]
-    keys = {row["kpi"] for row in rows}
-    kpis = {k.key: k for k in Kpi.objects.filter(organization_id=me.organization_id, key__in=keys)}
-    unknown = {
-        f"measurements[{i}].kpi": f"no KPI with key {row['kpi']!r} in this organization"
-        for i, row in enumerate(rows)
-        if row["kpi"] not in kpis
-    }
-    if unknown:
-        raise ValidationFailed(unknown)
-    return services.upsert_many(actor=me, kpis=kpis, rows=rows, source=payload.source)
+    return services.upsert_many(actor=writer(request), rows=rows, source=payload.source)
 
 
 @router.get("/{kpi_id}/benchmarks", response=list[BenchmarkOut])

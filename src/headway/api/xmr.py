@@ -15,6 +15,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from headway.api.auth import actor, writer
+from headway.core.xmr import DEFAULT_BASELINE, MAX_BASELINE, MIN_BASELINE
 from headway.kpis import xmr
 from headway.kpis.models import Kpi, XmrBaseline
 from headway.orgs.accessors import get_for
@@ -84,7 +85,10 @@ class RebaselineIn(Schema):
     starts_on: str = Field(
         ..., description="A day in the first period of the new baseline (YYYY-MM-DD)."
     )
-    size: int | str = Field(20, description="Values that set the new limits (2-100).")
+    size: int | str = Field(
+        DEFAULT_BASELINE,
+        description=f"Values that set the new limits ({MIN_BASELINE}-{MAX_BASELINE}).",
+    )
     note: str = ""
 
 

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from headway.cli.common import CliError, OrgOption, UserOption, fail, out, q, resolve_actor
+from headway.cli.common import (
+    CliError,
+    OrgOption,
+    UserOption,
+    fail,
+    out,
+    q,
+    resolve_actor,
+    setup_django,
+)
 from headway.cli.work import kpi_app
 
 if TYPE_CHECKING:
@@ -75,11 +85,6 @@ def kpi_import(
         raise CliError(f"file: no such file {file!r}")
     total = max(count_lines(path) - 1, 0) if path is not None else None
     name = "stdin" if path is None else path.name
-    handle: TextIO = (
-        open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed below)
-        if path is not None
-        else sys.stdin
-    )
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -87,25 +92,24 @@ def kpi_import(
         TextColumn("rows"),
         TimeElapsedColumn(),
     )
-    try:
-        with Progress(*columns, console=out()) as progress:
-            task = progress.add_task(f"Importing {q(name)}", total=total)
+    opened = (
+        path.open(encoding="utf-8-sig", newline="") if path is not None else nullcontext(sys.stdin)
+    )
+    with opened as handle, Progress(*columns, console=out()) as progress:
+        task = progress.add_task(f"Importing {q(name)}", total=total)
 
-            def advance(rows: int) -> None:
-                # A quoted value may span lines, so the count can fall short of the rows.
-                progress.update(task, completed=rows, total=max(total or 0, rows))
+        def advance(rows: int) -> None:
+            # A quoted value may span lines, so the count can fall short of the rows.
+            progress.update(task, completed=rows, total=max(total or 0, rows))
 
-            report = import_csv(
-                actor=actor,
-                lines=handle,
-                kpi=chosen,
-                events=events,
-                keep_valid=keep_valid,
-                progress=advance,
-            )
-    finally:
-        if handle is not sys.stdin:
-            handle.close()
+        report = import_csv(
+            actor=actor,
+            lines=handle,
+            kpi=chosen,
+            events=events,
+            keep_valid=keep_valid,
+            progress=advance,
+        )
     _summary(report, name, events)
 
 
@@ -152,8 +156,6 @@ def kpi_pull(
 
     Exits with 1 when a source fails; its message is kept on the KPI's page too.
     """
-    from headway.cli.common import setup_django
-
     if (source_id is None) == (not due):
         raise CliError("give a SOURCE_ID, or --due for every source that is due")
     setup_django()
@@ -174,8 +176,8 @@ def kpi_pull(
             out().print("No data source is due.")
     for source, result in results:
         _print_run(source, result)
-    if any(not result.ok for _, result in results):
-        failed = sum(not result.ok for _, result in results)
+    failed = sum(not result.ok for _, result in results)
+    if failed:
         raise fail(f"{failed} of {len(results)} data sources failed")
 
 

@@ -64,6 +64,7 @@ def kpi_xmr(
 def _print(result: KpiXmr) -> None:
     from rich.table import Table
 
+    from headway.core.xmr import Signal
     from headway.kpis.formatting import number, period_label, with_unit
     from headway.kpis.xmr import describe_baseline, limits_text, summary
 
@@ -111,6 +112,6 @@ def _print(result: KpiXmr) -> None:
             ", ".join(str(r) for r in chart.rules[i]),
             "" if signal is None else signal.value,
             str(chart.segment_of[i] + 1),
-            style=None if signal is None else ("green" if signal.value == "improvement" else "red"),
+            style=None if signal is None else ("green" if signal is Signal.IMPROVEMENT else "red"),
         )
     console.print(table)

@@ -132,11 +132,11 @@ def _move(
     since: dt.datetime | None,
     notified_at: dt.datetime | None,
     now: dt.datetime,
-    event: AlertEvent | None = None,
 ) -> Step:
-    if target is current and event is None:
+    """A silent move: the state keeps its ``since`` when it does not change."""
+    if target is current:
         return _stay(current, since, notified_at, now)
-    return _enter(target, now, notified_at, event)
+    return Step(target, now, notified_at)
 
 
 def step(

@@ -179,7 +179,9 @@ def limits(baseline: Sequence[float] | Floats) -> Limits:
     )
 
 
-def _segments(count: int, baselines: Sequence[Baseline]) -> list[Segment]:
+def _segments(x: Floats, baselines: Sequence[Baseline]) -> list[Segment]:
+    """The segments the baselines cut ``x`` into, each with the limits of its baseline."""
+    count = int(x.size)
     starts: dict[int, int] = {0: DEFAULT_BASELINE}
     for baseline in baselines:
         if not 0 <= baseline.start < count:
@@ -189,17 +191,20 @@ def _segments(count: int, baselines: Sequence[Baseline]) -> list[Segment]:
         starts[baseline.start] = baseline.size
     ordered = sorted(starts)
     ends = [*ordered[1:], count]
-    return [
-        Segment(
-            start=a,
-            end=b,
-            size=starts[a],
-            used=min(starts[a], b - a),
-            limits=None,
-            closed=b < count,
+    segments = []
+    for start, end in zip(ordered, ends, strict=True):
+        used = min(starts[start], end - start)
+        segments.append(
+            Segment(
+                start=start,
+                end=end,
+                size=starts[start],
+                used=used,
+                limits=limits(x[start : start + used]) if used >= 2 else None,
+                closed=end < count,
+            )
         )
-        for a, b in zip(ordered, ends, strict=True)
-    ]
+    return segments
 
 
 def _windows(beyond: Bools, segment_of: Ints) -> Bools:
@@ -302,17 +307,7 @@ def xmr(
         return XmrChart(direction, (), (), (), (), (), (), (), ())
     if not np.isfinite(x).all():
         raise ValueError("values must be finite numbers")
-    segments = [
-        Segment(
-            start=s.start,
-            end=s.end,
-            size=s.size,
-            used=s.used,
-            limits=limits(x[s.start : s.start + s.used]) if s.used >= 2 else None,
-            closed=s.closed,
-        )
-        for s in _segments(n, baselines)
-    ]
+    segments = _segments(x, baselines)
     starts = np.array([s.start for s in segments], dtype=np.int64)
     segment_of = np.repeat(np.arange(len(segments), dtype=np.int64), np.diff([*starts, n]))
     mr = np.empty(n)

@@ -10,18 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from headway.core.alerts import AlertEvent, AlertLevel, AlertState
+from headway.core.health import Health
 from headway.exchange import _read as r
 from headway.exchange._common import date_out, dec_out, dt_out, label, max_length
-from headway.kpis.choices import (
-    AlertLevel,
-    AlertState,
-    ChannelKind,
-    DeliveryStatus,
-    HealthStatus,
-    NotificationEvent,
-    RunStatus,
-    SourceKind,
-)
+from headway.kpis.choices import ChannelKind, DeliveryStatus, RunStatus, SourceKind
 from headway.kpis.models import (
     AlertChannel,
     DataSource,
@@ -196,13 +189,13 @@ class Imported:
 
 def read_kpi_fields(imp: Importer, kpi: Kpi, d: dict[str, Any], p: str) -> None:
     """The policy, state and history keys of one KPI entry (all optional, with defaults)."""
-    kpi.alert_level = r.choice(d, p, "alert_level", AlertLevel.values, default=AlertLevel.CRITICAL)
+    kpi.alert_level = r.choice(d, p, "alert_level", list(AlertLevel), default=AlertLevel.CRITICAL)
     kpi.alert_after = r.integer(d, p, "alert_after", low=1, high=SMALL, default=1)
     kpi.resolve_after = r.integer(d, p, "resolve_after", low=1, high=SMALL, default=1)
     kpi.repeat_hours = r.integer(d, p, "repeat_hours", low=0, high=r.INT_MAX, default=168)
     kpi.notify_no_data = r.boolean(d, p, "notify_no_data", default=True)
-    kpi.health = r.choice(d, p, "health", HealthStatus.values, default=HealthStatus.UNKNOWN)
-    kpi.alert_state = r.choice(d, p, "alert_state", AlertState.values, default=AlertState.NORMAL)
+    kpi.health = r.choice(d, p, "health", list(Health), default=Health.UNKNOWN)
+    kpi.alert_state = r.choice(d, p, "alert_state", list(AlertState), default=AlertState.NORMAL)
     for field in STATE_STAMPS:
         setattr(kpi, field, r.datetime(d, p, field, default=None))
     engine: Imported = imp.engine
@@ -213,8 +206,8 @@ def read_kpi_fields(imp: Importer, kpi: Kpi, d: dict[str, Any], p: str) -> None:
                 organization=imp.org,
                 kpi=kpi,
                 changed_at=r.datetime(cd, cp, "changed_at", default=r.REQUIRED),
-                before=r.choice(cd, cp, "before", HealthStatus.values, default=r.REQUIRED),
-                after=r.choice(cd, cp, "after", HealthStatus.values, default=r.REQUIRED),
+                before=r.choice(cd, cp, "before", list(Health), default=r.REQUIRED),
+                after=r.choice(cd, cp, "after", list(Health), default=r.REQUIRED),
                 period=r.date(cd, cp, "period", default=None),
                 value=r.decimal(cd, cp, "value", default=None, null=True),
             )
@@ -290,7 +283,7 @@ def _read_notifications(imp: Importer, kpi: Kpi, d: dict[str, Any], p: str) -> N
                 blank=False,
                 max_length=max_length(Notification, "channel_name"),
             ),
-            event=r.choice(nd, np_, "event", NotificationEvent.values, default=r.REQUIRED),
+            event=r.choice(nd, np_, "event", list(AlertEvent), default=r.REQUIRED),
             dedupe_key=r.text(
                 nd,
                 np_,

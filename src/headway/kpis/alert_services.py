@@ -31,9 +31,11 @@ def new_secret() -> str:
     return "hws_" + secrets.token_urlsafe(32)
 
 
-def _require_admin(actor: Membership) -> None:
+def _require_admin(actor: Membership, channel: AlertChannel | None = None) -> None:
     if not permissions.can_administer(actor):
         raise PermissionDenied("only admins manage alert channels")
+    if channel is not None and channel.organization_id != actor.organization_id:
+        raise PermissionDenied("not a channel of this organization")
 
 
 def _recipients(raw: Any) -> str:
@@ -141,9 +143,7 @@ def update_channel(
     *, actor: Membership, channel: AlertChannel, rotate_secret: bool = False, **data: Any
 ) -> AlertChannel:
     """Change a channel; ``kpi_ids`` replaces its KPIs (empty: every KPI)."""
-    _require_admin(actor)
-    if channel.organization_id != actor.organization_id:
-        raise PermissionDenied("not a channel of this organization")
+    _require_admin(actor, channel)
     before = _snapshot(channel)
     clean, kpis = _clean(actor, data, channel)
     for field, value in clean.items():
@@ -170,9 +170,7 @@ def update_channel(
 @transaction.atomic
 def delete_channel(*, actor: Membership, channel: AlertChannel) -> None:
     """Delete a channel; its notification log stays with the KPIs, by the channel's name."""
-    _require_admin(actor)
-    if channel.organization_id != actor.organization_id:
-        raise PermissionDenied("not a channel of this organization")
+    _require_admin(actor, channel)
     audit.record(
         organization_id=channel.organization_id,
         actor_id=actor.user_id,

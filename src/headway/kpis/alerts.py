@@ -22,7 +22,6 @@ from headway.core import alerts as core
 from headway.core.health import Health, closed_periods, health
 from headway.core.periods import Cadence as CoreCadence
 from headway.kpis import notify
-from headway.kpis.choices import AlertLevel, AlertState, Cadence, HealthStatus
 from headway.kpis.health import explain, thresholds
 from headway.kpis.models import AlertChannel, HealthChange, Kpi, Measurement, Notification
 from headway.kpis.selectors import HISTORY_DAYS
@@ -164,7 +163,7 @@ def _store(kpi: Kpi, evaluation: Evaluation, points: Points, now: dt.datetime) -
     kpi.alert_notified_at = step.notified_at
     kpi.evaluated_at = now
     kpi.save(update_fields=EVALUATED_FIELDS)
-    if step.event is not None and step.key is not None:
+    if step.event is not None:
         _announce(kpi, evaluation, points, now)
 
 
@@ -195,24 +194,32 @@ def _announce(kpi: Kpi, evaluation: Evaluation, points: Points, now: dt.datetime
         value=evaluation.value,
         now=now,
     )
-    created: list[int] = []
-    for channel in channels:
-        notification, new = Notification.objects.get_or_create(
-            kpi=kpi,
-            channel_name=channel.name,
-            dedupe_key=step.key,
-            defaults={
-                "organization_id": kpi.organization_id,
-                "channel": channel,
-                "event": step.event.value,
-                "created_at": now,
-                "subject": subject[:300],
-                "payload": payload,
-                "next_attempt_at": now,
-            },
+    # A channel that already has this announcement (from an imported log, say) gets no other.
+    # The evaluation holds the KPI's lock: nothing else writes this key in the meantime.
+    announced = set(
+        Notification.objects.filter(kpi=kpi, dedupe_key=step.key).values_list(
+            "channel_name", flat=True
         )
-        if new:
-            created.append(notification.pk)
+    )
+    created = [
+        notification.pk
+        for notification in Notification.objects.bulk_create(
+            Notification(
+                organization_id=kpi.organization_id,
+                kpi=kpi,
+                channel=channel,
+                channel_name=channel.name,
+                dedupe_key=step.key,
+                event=step.event.value,
+                created_at=now,
+                subject=subject[:300],
+                payload=payload,
+                next_attempt_at=now,
+            )
+            for channel in channels
+            if channel.name not in announced
+        )
+    ]
     if created:
         # Sent after the commit: a rolled-back write announces nothing. Should the queue be
         # unreachable, the periodic ``deliver_due`` still picks them up.
@@ -260,16 +267,10 @@ def evaluate_all(now: dt.datetime) -> int:
 
 # --- what the KPI page shows -----------------------------------------------------------------
 
-_PERIOD_WORDS = {
-    Cadence.DAY: ("day", "days"),
-    Cadence.WEEK: ("week", "weeks"),
-    Cadence.MONTH: ("month", "months"),
-    Cadence.QUARTER: ("quarter", "quarters"),
-}
 
-
-def _count(n: int, words: tuple[str, str]) -> str:
-    return f"{n} {words[0] if n == 1 else words[1]}"
+def _periods(n: int, cadence: str) -> str:
+    """How many periods, as in "1 week" or "3 weeks": a cadence's value names its period."""
+    return f"{n} {cadence}{'' if n == 1 else 's'}"
 
 
 def _every(hours: int) -> str:
@@ -281,22 +282,21 @@ def _every(hours: int) -> str:
 
 def policy_text(kpi: Kpi) -> list[str]:
     """The alert policy in words, one sentence per rule."""
-    words = _PERIOD_WORDS[Cadence(kpi.cadence)]
-    bad = "critical (red)" if kpi.alert_level == AlertLevel.CRITICAL else "warning or critical"
+    cadence = kpi.cadence
+    bad = "critical (red)" if kpi.alert_level == core.AlertLevel.CRITICAL else "warning or critical"
     in_a_row = " in a row" if kpi.alert_after > 1 else ""
-    sentences = [
-        f"An alert fires when the KPI is {bad} for {_count(kpi.alert_after, words)}{in_a_row}, "
-        f"counting closed periods only.",
-        f"It resolves after {_count(kpi.resolve_after, words)} that "
+    return [
+        f"An alert fires when the KPI is {bad} for {_periods(kpi.alert_after, cadence)}"
+        f"{in_a_row}, counting closed periods only.",
+        f"It resolves after {_periods(kpi.resolve_after, cadence)} that "
         f"{'is' if kpi.resolve_after == 1 else 'are'} not.",
         f"While it fires, it is repeated every {_every(kpi.repeat_hours)}."
         if kpi.repeat_hours
         else "A firing alert is announced once, not repeated.",
-        f"No value for two {words[1]} is announced as missing data."
+        f"No value for two {cadence}s is announced as missing data."
         if kpi.notify_no_data
-        else f"No value for two {words[1]} sets the state to no data, silently.",
+        else f"No value for two {cadence}s sets the state to no data, silently.",
     ]
-    return sentences
 
 
 @dataclass(frozen=True)
@@ -308,11 +308,11 @@ class HealthRow:
 
 # The badge colour of each alert state, in the health badges' palette.
 STATE_CLASS = {
-    AlertState.NORMAL: "health-green",
-    AlertState.PENDING: "health-amber",
-    AlertState.ALERTING: "health-red",
-    AlertState.RECOVERING: "health-amber",
-    AlertState.NO_DATA: "health-stale",
+    core.AlertState.NORMAL: "health-green",
+    core.AlertState.PENDING: "health-amber",
+    core.AlertState.ALERTING: "health-red",
+    core.AlertState.RECOVERING: "health-amber",
+    core.AlertState.NO_DATA: "health-stale",
 }
 
 
@@ -326,7 +326,7 @@ class AlertPanel:
 
     @property
     def state_class(self) -> str:
-        return STATE_CLASS.get(AlertState(self.kpi.alert_state), "health-unknown")
+        return STATE_CLASS.get(core.AlertState(self.kpi.alert_state), "health-unknown")
 
 
 # The KPI page lists this many health changes and notifications, newest first.
@@ -355,4 +355,7 @@ def alert_panel(kpi: Kpi, *, can_manage: bool = False, rows: int = PANEL_ROWS) -
 
 
 def _health(value: str) -> Health:
-    return Health(value) if value in HealthStatus.values else Health.UNKNOWN
+    return Health(value) if value in _KNOWN_HEALTH else Health.UNKNOWN
+
+
+_KNOWN_HEALTH = frozenset(health.value for health in Health)

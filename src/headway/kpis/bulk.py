@@ -4,7 +4,8 @@ The ORM builds a model instance and compiles every value of every row in Python,
 more than the database's own work for bulk writes (about 300 µs a row against 20 µs here). The
 SQL below does what ``bulk_create(update_conflicts=True)`` would, with the values adapted once;
 on PostgreSQL, periods known to be new are loaded with COPY, the database's fastest path.
-Raw events are appended the same way.
+Raw events are appended the same way. Headway runs on PostgreSQL or SQLite: whatever is not
+PostgreSQL here is SQLite.
 """
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
+from django.db.models import Model
 
 from headway.kpis.models import Measurement, RawEvent
 
 # A period's value and note.
 Row = tuple[Decimal, str]
+# A period's value and note, as written: (period, value, note).
+PeriodRow = tuple[dt.date, Decimal, str]
 
 _COLUMNS = (
     "organization_id",
@@ -31,18 +36,40 @@ _COLUMNS = (
     "recorded_at",
 )
 _UPDATED = ("value", "note", "source", "recorded_by_id", "recorded_at")
+_EVENT_COLUMNS = ("organization_id", "kpi_id", "at", "value", "received_at")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 # SQLite takes this many rows per executemany() call without holding a huge parameter list.
 _SQLITE_CHUNK = 10_000
 
 
+def _insert(model: type[Model], columns: Sequence[str]) -> str:
+    quote = connection.ops.quote_name
+    return f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "
+
+
+def _execute_binary(sql: str, params: Sequence[Any]) -> None:
+    """Run one statement on PostgreSQL with its ``%b`` parameters sent in binary.
+
+    Django's cursors bind parameters on the client, quoting every element of an array as text in
+    Python; a psycopg cursor on the same connection (so in the same transaction) sends them in
+    binary, a third of the statement's cost at 10,000 rows.
+    """
+    import psycopg
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params)
+
+
+def _execute_many(sql: str, params: Sequence[Sequence[Any]]) -> None:
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), _SQLITE_CHUNK):
+            cursor.executemany(sql, params[start : start + _SQLITE_CHUNK])
+
+
 def _copy_text(text: str) -> str:
     """Text as COPY's text format reads it: backslash, tab and line breaks escaped."""
     return text.translate(_COPY_ESCAPES) if text else text
-
-
-def _copy_null(value: int | None) -> str:
-    return r"\N" if value is None else str(value)
 
 
 def read_rows(kpi_id: int, periods: Sequence[dt.date]) -> dict[dt.date, Row]:
@@ -64,7 +91,7 @@ def upsert_rows(
     *,
     organization_id: int,
     kpi_id: int,
-    rows: Sequence[tuple[dt.date, Decimal, str]],
+    rows: Sequence[PeriodRow],
     source: str,
     recorded_by_id: int | None,
     at: dt.datetime,
@@ -72,48 +99,34 @@ def upsert_rows(
     """Insert or replace ``(period, value, note)`` rows of one KPI, in the caller's transaction."""
     if not rows:
         return
-    table = connection.ops.quote_name(Measurement._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+    insert = _insert(Measurement, _COLUMNS)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in map(connection.ops.quote_name, _UPDATED))
     conflict = f"ON CONFLICT (kpi_id, period) DO UPDATE SET {updates}"
     if connection.vendor == "postgresql":
-        _upsert_postgresql(
-            table, columns, conflict, organization_id, kpi_id, rows, source, recorded_by_id, at
+        # One statement whatever the batch size: the rows travel as three arrays.
+        _execute_binary(
+            insert + "SELECT %s, %s, t.period, t.value, %s, t.note, %s, %s "
+            "FROM unnest(%b::date[], %b::numeric[], %b::text[]) AS t(period, value, note) "
+            + conflict,
+            [
+                organization_id,
+                kpi_id,
+                source,
+                recorded_by_id,
+                at,
+                [row[0] for row in rows],
+                [row[1] for row in rows],
+                [row[2] for row in rows],
+            ],
         )
         return
-    if connection.vendor == "sqlite":
-        stamp = connection.ops.adapt_datetimefield_value(at)
-        sql = (
-            f"INSERT INTO {table} ({columns}) "  # noqa: S608 (names come from the model)
-            f"VALUES ({', '.join(['%s'] * len(_COLUMNS))}) {conflict}"
-        )
-        who = recorded_by_id
-        params = [
+    stamp, who = connection.ops.adapt_datetimefield_value(at), recorded_by_id
+    _execute_many(
+        insert + f"VALUES ({', '.join(['%s'] * len(_COLUMNS))}) {conflict}",
+        [
             (organization_id, kpi_id, period.isoformat(), value, source, note, who, stamp)
             for period, value, note in rows
-        ]
-        with connection.cursor() as cursor:
-            for start in range(0, len(params), _SQLITE_CHUNK):
-                cursor.executemany(sql, params[start : start + _SQLITE_CHUNK])
-        return
-    Measurement.objects.bulk_create(
-        [
-            Measurement(
-                organization_id=organization_id,
-                kpi_id=kpi_id,
-                period=period,
-                value=value,
-                note=note,
-                source=source,
-                recorded_by_id=recorded_by_id,
-                recorded_at=at,
-            )
-            for period, value, note in rows
         ],
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["kpi", "period"],
-        update_fields=["value", "note", "source", "recorded_by", "recorded_at"],
     )
 
 
@@ -121,7 +134,7 @@ def insert_new_rows(
     *,
     organization_id: int,
     kpi_id: int,
-    rows: Sequence[tuple[dt.date, Decimal, str]],
+    rows: Sequence[PeriodRow],
     source: str,
     recorded_by_id: int | None,
     at: dt.datetime,
@@ -139,25 +152,27 @@ def insert_new_rows(
         import psycopg
 
         table = connection.ops.quote_name(Measurement._meta.db_table)
-        columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+        columns = ", ".join(map(connection.ops.quote_name, _COLUMNS))
         # COPY's text format, built in one string: a row costs one f-string, where psycopg's
         # write_row() adapts every value of every row on its own.
-        fixed = f"{organization_id}\t{kpi_id}\t"
-        tail = f"\t{_copy_text(source)}\t{{}}\t{_copy_null(recorded_by_id)}\t{at.isoformat()}\n"
+        head = f"{organization_id}\t{kpi_id}\t"
+        middle = f"\t{_copy_text(source)}\t"
+        who = r"\N" if recorded_by_id is None else recorded_by_id
+        tail = f"\t{who}\t{at.isoformat()}\n"
         data = "".join(
-            f"{fixed}{period.isoformat()}\t{value}{tail.format(_copy_text(note))}"
+            f"{head}{period.isoformat()}\t{value}{middle}{_copy_text(note)}{tail}"
             for period, value, note in rows
         )
         try:
-            copy_sql = f"COPY {table} ({columns}) FROM STDIN"
             with (
                 transaction.atomic(),
                 connection.cursor() as cursor,
-                cursor.cursor.copy(copy_sql) as copy,
+                # The raw psycopg cursor: its errors reach here unwrapped by Django.
+                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
             ):
                 copy.write(data)
             return
-        except (IntegrityError, psycopg.errors.UniqueViolation):
+        except psycopg.errors.UniqueViolation:
             pass
     upsert_rows(
         organization_id=organization_id,
@@ -167,45 +182,6 @@ def insert_new_rows(
         recorded_by_id=recorded_by_id,
         at=at,
     )
-
-
-def _upsert_postgresql(
-    table: str,
-    columns: str,
-    conflict: str,
-    organization_id: int,
-    kpi_id: int,
-    rows: Sequence[tuple[dt.date, Decimal, str]],
-    source: str,
-    recorded_by_id: int | None,
-    at: dt.datetime,
-) -> None:
-    """One statement whatever the batch size: the rows travel as three arrays.
-
-    Django's cursors bind parameters on the client, quoting every element of an array as text in
-    Python; a server-side cursor on the same connection (so in the same transaction) sends them
-    in binary, a third of the statement's cost at 10,000 rows.
-    """
-    import psycopg
-
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) "  # noqa: S608 (names come from the model)
-            "SELECT %s, %s, t.period, t.value, %s, t.note, %s, %s "
-            "FROM unnest(%b::date[], %b::numeric[], %b::text[]) AS t(period, value, note) "
-            + conflict,
-            [
-                organization_id,
-                kpi_id,
-                source,
-                recorded_by_id,
-                at,
-                [r[0] for r in rows],
-                [r[1] for r in rows],
-                [r[2] for r in rows],
-            ],
-        )
 
 
 def insert_events(
@@ -218,48 +194,23 @@ def insert_events(
     """Append raw events ``(at, value)`` of one KPI, in the caller's transaction."""
     if not events:
         return
-    table = connection.ops.quote_name(RawEvent._meta.db_table)
-    columns = "organization_id, kpi_id, at, value, received_at"
+    insert = _insert(RawEvent, _EVENT_COLUMNS)
     if connection.vendor == "postgresql":
-        import psycopg
-
-        connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) "  # noqa: S608 (names come from the model)
-                "SELECT %s, %s, t.at, t.value, %s "
-                "FROM unnest(%b::timestamptz[], %b::numeric[]) AS t(at, value)",
-                [
-                    organization_id,
-                    kpi_id,
-                    received_at,
-                    [e[0] for e in events],
-                    [e[1] for e in events],
-                ],
-            )
+        _execute_binary(
+            insert + "SELECT %s, %s, t.at, t.value, %s "
+            "FROM unnest(%b::timestamptz[], %b::numeric[]) AS t(at, value)",
+            [
+                organization_id,
+                kpi_id,
+                received_at,
+                [event[0] for event in events],
+                [event[1] for event in events],
+            ],
+        )
         return
-    if connection.vendor == "sqlite":
-        adapt = connection.ops.adapt_datetimefield_value
-        stamp = adapt(received_at)
-        params = [(organization_id, kpi_id, adapt(at), value, stamp) for at, value in events]
-        with connection.cursor() as cursor:
-            for start in range(0, len(params), _SQLITE_CHUNK):
-                cursor.executemany(
-                    f"INSERT INTO {table} ({columns}) "  # noqa: S608 (names come from the model)
-                    "VALUES (%s, %s, %s, %s, %s)",
-                    params[start : start + _SQLITE_CHUNK],
-                )
-        return
-    RawEvent.objects.bulk_create(
-        [
-            RawEvent(
-                organization_id=organization_id,
-                kpi_id=kpi_id,
-                at=at,
-                value=value,
-                received_at=received_at,
-            )
-            for at, value in events
-        ],
-        batch_size=1000,
+    adapt = connection.ops.adapt_datetimefield_value
+    stamp = adapt(received_at)
+    _execute_many(
+        insert + "VALUES (%s, %s, %s, %s, %s)",
+        [(organization_id, kpi_id, adapt(at), value, stamp) for at, value in events],
     )

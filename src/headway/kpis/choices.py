@@ -1,5 +1,8 @@
 from django.db import models
 
+from headway.core.alerts import AlertEvent, AlertLevel, AlertState
+from headway.core.health import Health
+
 
 class KpiDirection(models.TextChoices):
     HIGHER_BETTER = "higher", "Higher is better"
@@ -34,43 +37,9 @@ class MeasurementSource(models.TextChoices):
     EVENTS = "events", "Aggregated events"
 
 
-class HealthStatus(models.TextChoices):
-    """The stored form of ``headway.core.health.Health``."""
-
-    GREEN = "green", "Healthy"
-    AMBER = "amber", "Warning"
-    RED = "red", "Critical"
-    STALE = "stale", "Stale"
-    UNKNOWN = "unknown", "No status"
-
-
-class AlertLevel(models.TextChoices):
-    """The health that counts as bad for alerting."""
-
-    CRITICAL = "critical", "Critical only"
-    WARNING = "warning", "Warning or critical"
-
-
-class AlertState(models.TextChoices):
-    """The stored form of ``headway.core.alerts.AlertState``."""
-
-    NORMAL = "normal", "Normal"
-    PENDING = "pending", "Pending"
-    ALERTING = "alerting", "Alerting"
-    RECOVERING = "recovering", "Recovering"
-    NO_DATA = "no_data", "No data"
-
-
 class ChannelKind(models.TextChoices):
     EMAIL = "email", "E-mail"
     WEBHOOK = "webhook", "Webhook (Slack-compatible JSON)"
-
-
-class NotificationEvent(models.TextChoices):
-    FIRING = "firing", "Firing"
-    RESOLVED = "resolved", "Resolved"
-    NO_DATA = "no_data", "No data"
-    REPEAT = "repeat", "Still firing"
 
 
 class DeliveryStatus(models.TextChoices):
@@ -88,3 +57,23 @@ class RunStatus(models.TextChoices):
     NEVER = "", "Not run yet"
     OK = "ok", "OK"
     ERROR = "error", "Error"
+
+
+# The core owns these vocabularies; the database stores their values.
+HEALTH_CHOICES = [(health.value, health.label) for health in Health]
+# The health that counts as bad for alerting.
+ALERT_LEVEL_CHOICES = [
+    (AlertLevel.CRITICAL.value, "Critical only"),
+    (AlertLevel.WARNING.value, "Warning or critical"),
+]
+ALERT_STATE_CHOICES = [
+    (state.value, state.value.replace("_", " ").capitalize()) for state in AlertState
+]
+NOTIFICATION_EVENT_CHOICES = [
+    (AlertEvent.FIRING.value, "Firing"),
+    (AlertEvent.RESOLVED.value, "Resolved"),
+    (AlertEvent.NO_DATA.value, "No data"),
+    (AlertEvent.REPEAT.value, "Still firing"),
+]
+ALERT_STATE_LABELS = dict(ALERT_STATE_CHOICES)
+NOTIFICATION_EVENT_LABELS = dict(NOTIFICATION_EVENT_CHOICES)

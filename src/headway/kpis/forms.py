@@ -10,8 +10,9 @@ from typing import Any
 
 from django import forms
 
+from headway.core.alerts import AlertLevel
 from headway.core.health import Health
-from headway.kpis.choices import Aggregation, AlertLevel, Cadence, KpiDirection
+from headway.kpis.choices import ALERT_LEVEL_CHOICES, Aggregation, Cadence, KpiDirection
 from headway.kpis.formatting import number
 from headway.kpis.models import Kpi
 from headway.orgs.models import Membership, Team
@@ -108,7 +109,10 @@ class KpiForm(forms.Form):
     range_high = _number("Range high")
     # The alert policy. Left blank, a field keeps what the KPI has (or the default).
     alert_level = forms.ChoiceField(
-        label="Alert on", required=False, choices=AlertLevel.choices, initial=AlertLevel.CRITICAL
+        label="Alert on",
+        required=False,
+        choices=ALERT_LEVEL_CHOICES,
+        initial=AlertLevel.CRITICAL.value,
     )
     alert_after = _count("Fire after", "Bad closed periods in a row.", initial=1)
     resolve_after = _count("Resolve after", "Good closed periods in a row.", initial=1)

@@ -27,12 +27,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from headway.core.periods import Cadence, period_start
-from headway.errors import ValidationFailed, to_value
+from headway.errors import ValidationFailed, to_date, to_value
 from headway.kpis.bulk import Row
 from headway.kpis.choices import MeasurementSource
 from headway.kpis.models import Kpi
 from headway.kpis.raw_events import Event, EventRecorder, EventsResult, parse_at
-from headway.kpis.services import MeasurementWriter, UpsertResult
+from headway.kpis.services import NOTE_LENGTH, MeasurementWriter, UpsertResult
 from headway.orgs import permissions
 from headway.orgs.models import Membership
 
@@ -42,7 +42,6 @@ CHUNK = 10_000
 PROGRESS_EVERY = 1_000
 # Bad lines listed one by one; beyond this many they are only counted.
 MAX_REPORTED = 1_000
-NOTE_LENGTH = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +132,12 @@ def _value(text: str) -> Decimal:
 
 
 def _period(text: str) -> dt.date:
+    if not text.strip():
+        raise ValueError("period is missing")
     try:
-        return dt.date.fromisoformat(text.strip()[:10])
-    except ValueError:
-        message = f"period {text[:40]!r} is not a date (YYYY-MM-DD)"
-        raise ValueError("period is missing" if not text.strip() else message) from None
+        return to_date(text, "period")
+    except ValidationFailed:
+        raise ValueError(f"period {text[:40]!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _moment(text: str) -> dt.datetime:
@@ -153,6 +153,21 @@ def _moment(text: str) -> dt.datetime:
         ) from None
 
 
+@dataclass(slots=True)
+class _Kpi:
+    """One KPI's rows waiting to be written, and what its lines need again and again."""
+
+    kpi: Kpi
+    cadence: Cadence = field(init=False)
+    # Period text -> period start: files repeat the same few dates on many lines.
+    starts: dict[str, dt.date] = field(default_factory=dict)
+    values: dict[dt.date, Row] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.cadence = Cadence(self.kpi.cadence)
+
+
 class _Kpis:
     """The KPIs a file may name, read in one query, each key judged once."""
 
@@ -163,11 +178,11 @@ class _Kpis:
             self._all = {
                 k.key: k for k in Kpi.objects.filter(organization_id=actor.organization_id)
             }
-        # A usable KPI, or why the key cannot be used.
-        self._judged: dict[str, Kpi | str] = {}
+        # What a usable key's lines wait on, or why the key cannot be used.
+        self._judged: dict[str, _Kpi | str] = {}
 
-    def get(self, key: str) -> Kpi:
-        """The KPI named ``key``, or ValueError saying why not."""
+    def get(self, key: str) -> _Kpi:
+        """The rows waiting for the KPI named ``key``, or ValueError saying why it cannot."""
         judged = self._judged.get(key)
         if judged is None:
             kpi = self._all.get(key)
@@ -180,11 +195,14 @@ class _Kpis:
             elif not permissions.can_edit_kpi(self.actor, kpi):
                 judged = f"you may not record values for KPI {key!r}"
             else:
-                judged = kpi
+                judged = _Kpi(kpi)
             self._judged[key] = judged
         if isinstance(judged, str):
             raise ValueError(judged)
         return judged
+
+    def usable(self) -> list[_Kpi]:
+        return [judged for judged in self._judged.values() if isinstance(judged, _Kpi)]
 
 
 @transaction.atomic
@@ -232,26 +250,13 @@ def import_csv(
     return report
 
 
-@dataclass(slots=True)
-class _Kpi:
-    """One KPI's rows waiting to be written, and what its lines need again and again."""
-
-    kpi: Kpi
-    cadence: Cadence
-    # Period text -> period start: files repeat the same few dates on many lines.
-    starts: dict[str, dt.date] = field(default_factory=dict)
-    values: dict[dt.date, Row] = field(default_factory=dict)
-    events: list[Event] = field(default_factory=list)
-
-
 class _Importer:
     def __init__(self, actor: Membership, kpi: Kpi | None, events: bool, at: dt.datetime) -> None:
         self.kpis = _Kpis(actor, kpi)
         self.events = events
         self.writer = MeasurementWriter(recorded_by=actor, source=MeasurementSource.CSV, at=at)
         self.recorder = EventRecorder(recorded_by=actor, at=at)
-        self.states: dict[str, _Kpi] = {}
-        self.only = None if kpi is None else _Kpi(kpi, Cadence(kpi.cadence))
+        self.only = None if kpi is None else _Kpi(kpi)
         self.pending = 0
         self.kpi_column = self.when_column = self.value_column = 0
         self.note_column: int | None = None
@@ -295,22 +300,15 @@ class _Importer:
                 if progress is not None and report.rows % PROGRESS_EVERY == 0:
                     progress(report.rows)
         except UnicodeDecodeError:
-            raise _Fatal(line_after(reader), "the file is not UTF-8 text") from None
+            raise _Fatal(_line_after(reader), "the file is not UTF-8 text") from None
         except csv.Error as exc:
-            raise _Fatal(line_after(reader), f"the file is not valid CSV ({exc})") from None
+            raise _Fatal(_line_after(reader), f"the file is not valid CSV ({exc})") from None
         self._flush(write=keep_valid or not report.bad_count)
         if progress is not None:
             progress(report.rows)
 
-    def _state(self, key: str) -> _Kpi:
-        state = self.states.get(key)
-        if state is None:
-            kpi = self.kpis.get(key)
-            state = self.states[key] = _Kpi(kpi, Cadence(kpi.cadence))
-        return state
-
     def _row(self, fields: list[str]) -> None:
-        state = self.only or self._state(fields[self.kpi_column].strip())
+        state = self.only or self.kpis.get(fields[self.kpi_column].strip())
         if self.events:
             moment = _moment(fields[self.when_column])
             state.events.append((moment, _value(fields[self.value_column])))
@@ -327,7 +325,7 @@ class _Importer:
         self.pending += 1
 
     def _flush(self, *, write: bool) -> None:
-        for state in [self.only] if self.only is not None else self.states.values():
+        for state in [self.only] if self.only is not None else self.kpis.usable():
             if write and state.values:
                 self.writer.write(state.kpi, state.values)
             if write and state.events:
@@ -337,6 +335,6 @@ class _Importer:
         self.pending = 0
 
 
-def line_after(reader: Any) -> int:
+def _line_after(reader: Any) -> int:
     """The line a reader failed on: the one after those it read."""
     return int(reader.line_num) + 1

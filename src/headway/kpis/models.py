@@ -5,18 +5,20 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from headway.core.alerts import AlertLevel, AlertState
+from headway.core.health import Health
 from headway.fields import value_field
 from headway.kpis.choices import (
+    ALERT_LEVEL_CHOICES,
+    ALERT_STATE_CHOICES,
+    HEALTH_CHOICES,
+    NOTIFICATION_EVENT_CHOICES,
     Aggregation,
-    AlertLevel,
-    AlertState,
     Cadence,
     ChannelKind,
     DeliveryStatus,
-    HealthStatus,
     KpiDirection,
     MeasurementSource,
-    NotificationEvent,
     RunStatus,
     SourceKind,
 )
@@ -73,7 +75,7 @@ class Kpi(models.Model):
     # Alerting policy: which health is bad, how many closed periods in a row fire or resolve an
     # alert, and how often a still-firing alert is repeated (0: never).
     alert_level = models.CharField(
-        max_length=8, choices=AlertLevel.choices, default=AlertLevel.CRITICAL
+        max_length=8, choices=ALERT_LEVEL_CHOICES, default=AlertLevel.CRITICAL.value
     )
     alert_after = models.PositiveSmallIntegerField(
         default=1, help_text="Bad closed periods in a row before the alert fires."
@@ -88,12 +90,10 @@ class Kpi(models.Model):
 
     # The evaluated state, kept by the alert evaluation (``headway.kpis.alerts``) so pages and
     # the job queue read it instead of recomputing the history.
-    health = models.CharField(
-        max_length=7, choices=HealthStatus.choices, default=HealthStatus.UNKNOWN
-    )
+    health = models.CharField(max_length=7, choices=HEALTH_CHOICES, default=Health.UNKNOWN.value)
     health_since = models.DateTimeField(null=True, blank=True)
     alert_state = models.CharField(
-        max_length=10, choices=AlertState.choices, default=AlertState.NORMAL
+        max_length=10, choices=ALERT_STATE_CHOICES, default=AlertState.NORMAL.value
     )
     alert_state_since = models.DateTimeField(null=True, blank=True)
     alert_notified_at = models.DateTimeField(
@@ -193,8 +193,8 @@ class HealthChange(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="health_changes")
     changed_at = models.DateTimeField()
-    before = models.CharField(max_length=7, choices=HealthStatus.choices)
-    after = models.CharField(max_length=7, choices=HealthStatus.choices)
+    before = models.CharField(max_length=7, choices=HEALTH_CHOICES)
+    after = models.CharField(max_length=7, choices=HEALTH_CHOICES)
     # The closed period (and its value) that decided the new status; none for "stale".
     period = models.DateField(null=True, blank=True)
     value = _optional_value()
@@ -252,7 +252,7 @@ class Notification(models.Model):
         AlertChannel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     channel_name = models.CharField(max_length=100)
-    event = models.CharField(max_length=8, choices=NotificationEvent.choices)
+    event = models.CharField(max_length=8, choices=NOTIFICATION_EVENT_CHOICES)
     dedupe_key = models.CharField(max_length=80)
     created_at = models.DateTimeField()
     subject = models.CharField(max_length=300)

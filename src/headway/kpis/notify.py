@@ -31,7 +31,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from headway.core.health import Health
-from headway.kpis.choices import AlertState, ChannelKind, DeliveryStatus, NotificationEvent
+from headway.kpis.choices import (
+    ALERT_STATE_LABELS,
+    NOTIFICATION_EVENT_LABELS,
+    ChannelKind,
+    DeliveryStatus,
+)
 from headway.kpis.formatting import period_label
 from headway.kpis.models import AlertChannel, Kpi, Notification
 
@@ -44,13 +49,6 @@ LEASE = dt.timedelta(minutes=2)
 BACKOFF_CAP = dt.timedelta(hours=6)
 # How much of a failed webhook's answer the log keeps.
 ERROR_SNIPPET = 300
-
-_HEADLINES = {
-    NotificationEvent.FIRING: "Firing",
-    NotificationEvent.REPEAT: "Still firing",
-    NotificationEvent.RESOLVED: "Resolved",
-    NotificationEvent.NO_DATA: "No data",
-}
 
 
 class DeliveryError(Exception):
@@ -67,7 +65,7 @@ def split_recipients(text: str) -> list[str]:
 
 
 def base_url() -> str:
-    return str(getattr(settings, "HEADWAY_BASE_URL", "http://127.0.0.1:8000")).rstrip("/")
+    return str(settings.HEADWAY_BASE_URL)
 
 
 def kpi_url(kpi: Kpi) -> str:
@@ -101,9 +99,9 @@ def compose(
 ) -> tuple[str, dict[str, Any]]:
     """(subject, payload) of one announcement; the payload is the webhook body as sent."""
     org = kpi.organization
-    headline = f"{_HEADLINES[NotificationEvent(event)]}: {kpi.name} ({health.label})"
+    headline = f"{NOTIFICATION_EVENT_LABELS[event]}: {kpi.name} ({health.label})"
     url = kpi_url(kpi)
-    state_label = AlertState(state).label
+    state_label = ALERT_STATE_LABELS[state]
     context = f"{org.name} · {state_label} since {_local(state_since)}"
     payload = {
         "text": f"{headline}. {explanation} {url}",
@@ -143,7 +141,7 @@ def _email_body(payload: dict[str, Any]) -> str:
     lines = [about.get("headline", ""), "", about.get("explanation", "")]
     if about.get("state"):
         since = _local(dt.datetime.fromisoformat(about["state_since"]))
-        lines += ["", f"Alert state: {AlertState(about['state']).label} since {since}"]
+        lines += ["", f"Alert state: {ALERT_STATE_LABELS[about['state']]} since {since}"]
     if about.get("kpi"):
         lines += ["", about["kpi"]["url"]]
     lines += ["", "--", f"Alert channels: {base_url()}{reverse('kpis:alert-channels')}"]
@@ -300,11 +298,7 @@ def deliver(notification: Notification, now: dt.datetime) -> bool:
 
 
 def deliver_one(notification_id: int, now: dt.datetime) -> bool:
-    notification = (
-        Notification.objects.select_related("channel__organization")
-        .filter(pk=notification_id)
-        .first()
-    )
+    notification = Notification.objects.select_related("channel").filter(pk=notification_id).first()
     return notification is not None and deliver(notification, now)
 
 

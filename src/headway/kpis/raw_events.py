@@ -23,6 +23,7 @@ from headway.core.aggregate import Aggregation, aggregate
 from headway.core.periods import Cadence, next_period, period_start
 from headway.errors import ValidationFailed, to_value
 from headway.kpis import bulk
+from headway.kpis.bulk import Row
 from headway.kpis.choices import MeasurementSource
 from headway.kpis.models import Kpi, RawEvent
 from headway.kpis.services import MeasurementWriter, UpsertResult
@@ -30,6 +31,8 @@ from headway.orgs import permissions
 from headway.orgs.models import Membership
 
 Event = tuple[dt.datetime, Decimal]
+# Ranges of periods read by one query (two parameters each, well within SQLite's limits).
+RANGES_PER_QUERY = 400
 
 
 def parse_at(raw: Any, field: str) -> dt.datetime:
@@ -120,9 +123,10 @@ class EventRecorder:
         return EventsResult(received=self.received, periods=count, values=writer.finish())
 
 
-def period_values(kpi: Kpi, periods: Iterable[dt.date]) -> dict[dt.date, tuple[Decimal, str]]:
+def period_values(kpi: Kpi, periods: Iterable[dt.date]) -> dict[dt.date, Row]:
     """The aggregate of all stored events of each of ``periods``, as a value and its note."""
     cadence = Cadence(kpi.cadence)
+    how = Aggregation(kpi.aggregation)
     zone = timezone.get_current_timezone()
     # Consecutive periods make one range, so a batch usually reads with one condition.
     ranges: list[list[dt.date]] = []
@@ -131,31 +135,31 @@ def period_values(kpi: Kpi, periods: Iterable[dt.date]) -> dict[dt.date, tuple[D
             ranges[-1][1] = next_period(start, cadence)
         else:
             ranges.append([start, next_period(start, cadence)])
-    if not ranges:
-        return {}
 
     def moment(day: dt.date) -> dt.datetime:
         return timezone.make_aware(dt.datetime.combine(day, dt.time.min), zone)
 
-    within = Q()
-    for first, end in ranges:
-        within |= Q(at__gte=moment(first), at__lt=moment(end))
-    rows = (
-        RawEvent.objects.filter(within, kpi=kpi)
-        .order_by("at", "id")
-        .values_list("at", "value")
-        .iterator(chunk_size=10_000)
-    )
-    local = ((timezone.localtime(at, zone).replace(tzinfo=None), value) for at, value in rows)
-    totals = aggregate(local, cadence, Aggregation(kpi.aggregation))
-    values: dict[dt.date, tuple[Decimal, str]] = {}
-    for start, total in totals.items():
-        try:
-            values[start] = (to_value(total, "value"), "")
-        except ValidationFailed:
-            raise ValidationFailed(
-                {"events": f"the {kpi.aggregation} of the period from {start} is too large"}
-            ) from None
+    values: dict[dt.date, Row] = {}
+    # Scattered periods are read a few hundred ranges at a time: SQLite refuses a condition
+    # nested a thousand deep. A range holds whole periods, so each query's periods are complete.
+    for first in range(0, len(ranges), RANGES_PER_QUERY):
+        within = Q()
+        for start, end in ranges[first : first + RANGES_PER_QUERY]:
+            within |= Q(at__gte=moment(start), at__lt=moment(end))
+        rows = (
+            RawEvent.objects.filter(within, kpi=kpi)
+            .order_by("at", "id")
+            .values_list("at", "value")
+            .iterator(chunk_size=10_000)
+        )
+        local = ((timezone.localtime(at, zone).replace(tzinfo=None), value) for at, value in rows)
+        for start, total in aggregate(local, cadence, how).items():
+            try:
+                values[start] = (to_value(total, "value"), "")
+            except ValidationFailed:
+                raise ValidationFailed(
+                    {"events": f"the {kpi.aggregation} of the period from {start} is too large"}
+                ) from None
     return values
 
 

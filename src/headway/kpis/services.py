@@ -14,18 +14,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from headway.audit import services as audit
+from headway.core.alerts import AlertLevel
 from headway.core.periods import Cadence as CoreCadence
 from headway.core.periods import period_start
 from headway.errors import Problems, ValidationFailed, to_choice, to_date, to_text, to_value
 from headway.kpis import alerts, bulk
-from headway.kpis.bulk import Row
-from headway.kpis.choices import (
-    Aggregation,
-    AlertLevel,
-    Cadence,
-    KpiDirection,
-    MeasurementSource,
-)
+from headway.kpis.bulk import PeriodRow, Row
+from headway.kpis.choices import Aggregation, Cadence, KpiDirection, MeasurementSource
 from headway.kpis.models import Benchmark, Kpi, Measurement
 from headway.orgs import permissions
 from headway.orgs.accessors import get_ref
@@ -51,10 +46,10 @@ KPI_FIELDS = [
 
 
 KPI_CHOICES = {
-    "direction": KpiDirection,
-    "cadence": Cadence,
-    "aggregation": Aggregation,
-    "alert_level": AlertLevel,
+    "direction": KpiDirection.values,
+    "cadence": Cadence.values,
+    "aggregation": Aggregation.values,
+    "alert_level": [level.value for level in AlertLevel],
 }
 # The alert policy's counts and their bounds: a streak of at least one period, and a repeat
 # interval of at most a year of hours (0: never).
@@ -104,7 +99,7 @@ def _clean_kpi(actor: Membership, data: dict[str, Any], instance: Kpi | None) ->
         clean["unit"] = problems.check(to_text, data["unit"], "unit", max_length=30, required=False)
     for field, choices in KPI_CHOICES.items():
         if field in data:
-            clean[field] = problems.check(to_choice, data[field], field, choices.values)
+            clean[field] = problems.check(to_choice, data[field], field, choices)
     for field in Kpi.VALUE_FIELDS:
         if field in data:
             clean[field] = (
@@ -251,6 +246,14 @@ class UpsertResult:
         return self.created + self.replaced + self.unchanged
 
 
+# Numbers strictly inside this bound fit the value columns (16 digits before the point) with room
+# to spare, whatever float rounding does at the edge.
+_FAST_LIMIT = 1e15
+_PLACES = Decimal("0.0001")
+# A note longer than this is cut.
+NOTE_LENGTH = 2_000
+
+
 def _iso_day(raw: str) -> dt.date | None:
     """ "2026-11-01" read directly; anything else (None) takes ``to_date``."""
     try:
@@ -259,7 +262,7 @@ def _iso_day(raw: str) -> dt.date | None:
         return None
 
 
-def clean_rows(
+def _clean_rows(
     kpi: Kpi, rows: Iterable[tuple[int, dict[str, Any]]]
 ) -> tuple[dict[dt.date, Row], dict[str, str]]:
     """Rows keyed by period start; errors named ``measurements[i].field`` by original index.
@@ -298,15 +301,14 @@ def clean_rows(
                 errors[f"measurements[{index}].value"] = exc.errors["value"]
                 continue
         note = row.get("note")
+        note = note[:NOTE_LENGTH] if type(note) is str else str(note or "")[:NOTE_LENGTH]
+        if "\x00" in note:
+            # PostgreSQL text cannot hold NUL (as for ``to_text``).
+            errors[f"measurements[{index}].note"] = "must not contain NUL characters"
+            continue
         # Within a batch the last value sent for a period wins.
-        by_period[start] = (value, note[:2000] if type(note) is str else str(note or "")[:2000])
+        by_period[start] = (value, note)
     return by_period, errors
-
-
-# Numbers strictly inside this bound fit the value columns (16 digits before the point) with room
-# to spare, whatever float rounding does at the edge.
-_FAST_LIMIT = 1e15
-_PLACES = Decimal("0.0001")
 
 
 def _check_source(source: str) -> None:
@@ -331,10 +333,28 @@ def upsert_measurements(
     if not permissions.can_edit_kpi(actor, kpi):
         raise PermissionDenied("you may not record values for this KPI")
     _check_source(source)
-    by_period, errors = clean_rows(kpi, enumerate(rows))
+    return record_values(
+        kpi=kpi, rows=rows, recorded_by=actor, source=source, at=at or timezone.now()
+    )
+
+
+@transaction.atomic
+def record_values(
+    *,
+    kpi: Kpi,
+    rows: Sequence[dict[str, Any]],
+    recorded_by: Membership | None,
+    source: str,
+    at: dt.datetime,
+) -> UpsertResult:
+    """:func:`upsert_measurements` without its checks of who writes and from where.
+
+    For callers that made their own: a data source's run writes on behalf of whoever set it up.
+    """
+    by_period, errors = _clean_rows(kpi, enumerate(rows))
     if errors:
         raise ValidationFailed(errors)
-    writer = MeasurementWriter(recorded_by=actor, source=source, at=at or timezone.now())
+    writer = MeasurementWriter(recorded_by=recorded_by, source=source, at=at)
     writer.write(kpi, by_period)
     return writer.finish()
 
@@ -343,23 +363,32 @@ def upsert_measurements(
 def upsert_many(
     *,
     actor: Membership,
-    kpis: dict[str, Kpi],
     rows: Sequence[dict[str, Any]],
     source: str = MeasurementSource.API,
     at: dt.datetime | None = None,
 ) -> UpsertResult:
     """Values for several KPIs (rows name the KPI key in ``kpi``); all or nothing."""
-    _check_source(source)
     grouped: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for index, row in enumerate(rows):
         grouped.setdefault(row["kpi"], []).append((index, row))
+    kpis = Kpi.objects.filter(organization_id=actor.organization_id, key__in=grouped)
+    by_key = {kpi.key: kpi for kpi in kpis}
+    if len(by_key) < len(grouped):
+        raise ValidationFailed(
+            {
+                f"measurements[{index}].kpi": f"no KPI with key {row['kpi']!r} in this organization"
+                for index, row in enumerate(rows)
+                if row["kpi"] not in by_key
+            }
+        )
+    _check_source(source)
     cleaned: list[tuple[Kpi, dict[dt.date, Row]]] = []
     errors: dict[str, str] = {}
     for key, indexed in grouped.items():
-        kpi = kpis[key]
+        kpi = by_key[key]
         if not permissions.can_edit_kpi(actor, kpi):
             raise PermissionDenied(f"you may not record values for KPI {key!r}")
-        by_period, row_errors = clean_rows(kpi, indexed)
+        by_period, row_errors = _clean_rows(kpi, indexed)
         errors.update(row_errors)
         cleaned.append((kpi, by_period))
     if errors:
@@ -419,8 +448,8 @@ class MeasurementWriter:
         stored = bulk.read_rows(kpi.pk, unseen)
         for period in unseen:
             touched.before[period] = touched.now[period] = stored.get(period)
-        new: list[tuple[dt.date, Decimal, str]] = []
-        changed: list[tuple[dt.date, Decimal, str]] = []
+        new: list[PeriodRow] = []
+        changed: list[PeriodRow] = []
         for period, row in by_period.items():
             now = touched.now[period]
             if now != row:

@@ -25,7 +25,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from headway.audit import services as audit
-from headway.core.health import KpiDirection
 from headway.core.periods import Cadence, period_start
 from headway.core.xmr import (
     DEFAULT_BASELINE,
@@ -39,6 +38,7 @@ from headway.core.xmr import (
 )
 from headway.errors import Problems, ValidationFailed, to_date, to_text
 from headway.kpis.formatting import NO_VALUE, number, period_label
+from headway.kpis.health import thresholds
 from headway.kpis.models import Kpi, Measurement, XmrBaseline
 from headway.orgs import permissions
 from headway.orgs.models import Membership
@@ -90,10 +90,6 @@ class KpiXmr:
         return None if found is None else round(found, VALUE_PLACES)
 
 
-def _f(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
-
-
 def baselines_of(kpi: Kpi) -> list[XmrBaseline]:
     """The KPI's re-baselines with who made them, oldest first (one query)."""
     return list(
@@ -111,12 +107,13 @@ def build(kpi: Kpi, points: Points, baselines: Sequence[XmrBaseline]) -> KpiXmr:
         index = bisect.bisect_left(periods, row.starts_on)
         if index < len(periods):
             starts[index] = row
+    judged_by = thresholds(kpi)  # the direction and the range judge the signals
     chart = xmr(
         [float(value) for _, value in points],
         [Baseline(start=index, size=row.size) for index, row in sorted(starts.items())],
-        direction=KpiDirection(kpi.direction),
-        range_low=_f(kpi.range_low),
-        range_high=_f(kpi.range_high),
+        direction=judged_by.direction,
+        range_low=judged_by.range_low,
+        range_high=judged_by.range_high,
     )
     segments = tuple(
         XmrSegment(
@@ -323,11 +320,11 @@ def describe_baseline(result: KpiXmr, part: XmrSegment) -> str:
     return text + "."
 
 
-def limits_text(value: float | None, unit: str = "") -> str:
+def limits_text(value: float | None) -> str:
     """A limit for people: two decimals at most."""
     if value is None:
         return NO_VALUE
-    return number(round(Decimal(repr(value)), 2)) + (f" {unit}" if unit else "")
+    return number(round(Decimal(repr(value)), 2))
 
 
 # --- writes -----------------------------------------------------------------------------------

@@ -24,3 +24,9 @@ class Fetched:
 
 # More rows than this is a query or a path that was not meant (a raw table, not a series).
 MAX_ROWS = 50_000
+
+
+def first_line(exc: BaseException) -> str:
+    """A driver's error as one line of a source's status (its detail lines are for the log)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

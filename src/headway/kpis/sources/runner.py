@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -21,9 +21,9 @@ from headway.errors import ValidationFailed
 from headway.kpis import services
 from headway.kpis.choices import MeasurementSource, RunStatus, SourceKind
 from headway.kpis.models import DataSource
-from headway.kpis.services import MeasurementWriter, UpsertResult
+from headway.kpis.services import UpsertResult
 from headway.kpis.sources import json_url, sql
-from headway.kpis.sources.base import Fetched, SourceError
+from headway.kpis.sources.base import Fetched, SourceError, first_line
 from headway.orgs.models import Membership
 
 logger = logging.getLogger(__name__)
@@ -80,16 +80,11 @@ def _store(
         rows = [{"period": timezone.localtime(now).date(), "value": fetched.rows[0][1]}]
     else:
         rows = [{"period": _period(period), "value": value} for period, value in fetched.rows]
-    kpi = source.kpi
-    by_period, errors = services.clean_rows(kpi, enumerate(rows))
-    if errors:
-        raise ValidationFailed(errors)
     kind = MeasurementSource.QUERY if source.kind == SourceKind.SQL else MeasurementSource.URL
-    with transaction.atomic():
-        # Scheduled runs write on behalf of whoever set the source up; "run now" as its runner.
-        writer = MeasurementWriter(recorded_by=actor or source.created_by, source=kind, at=now)
-        writer.write(kpi, by_period)
-        return writer.finish()
+    # Scheduled runs write on behalf of whoever set the source up; "run now" as its runner.
+    return services.record_values(
+        kpi=source.kpi, rows=rows, recorded_by=actor or source.created_by, source=kind, at=now
+    )
 
 
 def _summary(result: UpsertResult) -> str:
@@ -119,8 +114,7 @@ def run_source(
         result = RunResult(False, _row_errors(exc, single))
     except DatabaseError as exc:
         logger.exception("data source %s could not store its values", source.pk)
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        result = RunResult(False, f"the values could not be stored: {first}")
+        result = RunResult(False, f"the values could not be stored: {first_line(exc)}")
     except Exception as exc:
         # A bug must not stop the other sources, nor leave this one silently stuck.
         logger.exception("data source %s failed", source.pk)

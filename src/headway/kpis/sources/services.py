@@ -30,6 +30,8 @@ SOURCE_FIELDS = [
     "every_minutes",
     "enabled",
 ]
+# What the audit log keeps of a source.
+AUDITED = [*SOURCE_FIELDS, "kpi"]
 # A year: a source that runs less often than that is not a schedule.
 MAX_EVERY_MINUTES = 525_600
 
@@ -150,7 +152,7 @@ def create_source(*, actor: Membership, kpi: Kpi, **data: Any) -> DataSource:
         actor_id=actor.user_id,
         action="source.create",
         instance=source,
-        after=audit.snapshot(source, [*SOURCE_FIELDS, "kpi"]),
+        after=audit.snapshot(source, AUDITED),
     )
     return source
 
@@ -158,19 +160,22 @@ def create_source(*, actor: Membership, kpi: Kpi, **data: Any) -> DataSource:
 @transaction.atomic
 def update_source(*, actor: Membership, source: DataSource, **data: Any) -> DataSource:
     _require_edit(actor, source.kpi)
-    before = audit.snapshot(source, [*SOURCE_FIELDS, "kpi"])
-    for field, value in _clean(source.kpi, data, source).items():
+    before = audit.snapshot(source, AUDITED)
+    clean = _clean(source.kpi, data, source)
+    for field, value in clean.items():
         setattr(source, field, value)
     # A changed source runs at the next tick rather than at its old time.
     source.next_run_at = timezone.now()
-    source.save()
+    # Only what was edited: a full save would write back the outcome of a run that ended since
+    # this source was read.
+    source.save(update_fields=[*clean, "next_run_at"])
     audit.record(
         organization_id=source.organization_id,
         actor_id=actor.user_id,
         action="source.update",
         instance=source,
         before=before,
-        after=audit.snapshot(source, [*SOURCE_FIELDS, "kpi"]),
+        after=audit.snapshot(source, AUDITED),
     )
     return source
 
@@ -183,7 +188,7 @@ def delete_source(*, actor: Membership, source: DataSource) -> None:
         actor_id=actor.user_id,
         action="source.delete",
         instance=source,
-        before=audit.snapshot(source, [*SOURCE_FIELDS, "kpi"]),
+        before=audit.snapshot(source, AUDITED),
     )
     source.delete()
 

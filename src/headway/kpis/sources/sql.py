@@ -19,7 +19,7 @@ from urllib.parse import quote, urlparse
 
 from django.conf import settings
 
-from headway.kpis.sources.base import MAX_ROWS, Fetched, SourceError
+from headway.kpis.sources.base import MAX_ROWS, Fetched, SourceError, first_line
 
 
 def connection_names() -> list[str]:
@@ -77,7 +77,7 @@ def _postgresql(url: str, query: str, timeout: float) -> tuple[int, list[tuple[A
                 rows = cursor.fetchmany(MAX_ROWS + 1)
             connection.rollback()
     except psycopg.Error as exc:
-        raise SourceError(_first_line(exc)) from None
+        raise SourceError(first_line(exc)) from None
     return columns, rows
 
 
@@ -102,13 +102,8 @@ def _sqlite(url: str, query: str, timeout: float) -> tuple[int, list[tuple[Any, 
     except sqlite3.OperationalError as exc:
         if str(exc) == "interrupted":
             raise SourceError(f"the query took longer than {timeout:g} s") from None
-        raise SourceError(_first_line(exc)) from None
+        raise SourceError(first_line(exc)) from None
     except (sqlite3.Error, sqlite3.Warning) as exc:
-        raise SourceError(_first_line(exc)) from None
+        raise SourceError(first_line(exc)) from None
     finally:
         connection.close()
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

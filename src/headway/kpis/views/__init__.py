@@ -38,7 +38,7 @@ from headway.kpis.forms import (
 from headway.kpis.models import Benchmark, Kpi, Measurement
 from headway.kpis.selectors import KpiCard, kpi_cards, kpi_detail, okr_context
 from headway.kpis.views.data_in import sources_section
-from headway.kpis.views.xmr import xmr_section
+from headway.kpis.views.xmr import RebaselineForm, xmr_section
 from headway.orgs import permissions
 from headway.orgs.models import Membership, Team
 from headway.orgs.selectors import teams_in_order
@@ -140,6 +140,7 @@ def _kpi_page(
     *,
     measurement_form: MeasurementForm | None = None,
     benchmark_form: BenchmarkForm | None = None,
+    rebaseline_form: RebaselineForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     me = _me(request)
@@ -162,7 +163,7 @@ def _kpi_page(
             if detail.measurements
             else None,
             "chart_id": f"chart-kpi-{kpi.pk}",
-            "xmr": xmr_section(request, kpi, detail),
+            "xmr": xmr_section(me, kpi, detail, rebaseline_form),
             "rows": rows,
             "hidden_rows": len(newest_first) - len(rows),
             "history": history.entries(kpi, detail.events),

@@ -23,15 +23,13 @@ from headway.kpis import xmr
 from headway.kpis.formatting import period_label
 from headway.kpis.models import Kpi, XmrBaseline
 from headway.kpis.selectors import KpiDetail
-from headway.kpis.xmr_charts import mr_chart, x_chart
+from headway.kpis.xmr_charts import charts
 from headway.orgs import permissions
 from headway.orgs.models import Membership
 from headway.web.decorators import member_view
 from headway.web.shortcuts import add_service_errors, get_or_404
 
 AUTO_ID = "x_%s"  # the page has other forms: ids stay apart
-# A refused form rides on the request to the page's renderer, which belongs to the KPI views.
-FORM_ATTRIBUTE = "_xmr_form"
 # The signals table lists this many, newest first; the summary above it counts them all.
 SIGNAL_ROWS = 12
 
@@ -64,17 +62,22 @@ def _section_url(kpi: Kpi) -> str:
     return reverse("kpis:kpi", args=[kpi.pk]) + "#xmr"
 
 
-def xmr_section(request: HttpRequest, kpi: Kpi, detail: KpiDetail) -> dict[str, Any]:
-    """What ``kpis/_xmr.html`` shows; one query (the re-baselines) on top of the page's values."""
+def xmr_section(
+    me: Membership, kpi: Kpi, detail: KpiDetail, form: RebaselineForm | None = None
+) -> dict[str, Any]:
+    """What ``kpis/_xmr.html`` shows; one query (the re-baselines) on top of the page's values.
+
+    ``form`` is a refused re-baseline, shown with its errors and what was typed.
+    """
     result = xmr.build(kpi, detail.points, xmr.baselines_of(kpi))
-    can_edit = permissions.can_edit_kpi(_me(request), kpi)
-    form = getattr(request, FORM_ATTRIBUTE, None)
+    can_edit = permissions.can_edit_kpi(me, kpi)
     if form is None and can_edit and result.periods:
         # A baseline starts at a value; the latest is the likeliest start of a change.
         form = RebaselineForm(auto_id=AUTO_ID, initial={"starts_on": result.periods[-1]})
     ready = result.has_limits
     current = result.current
     found = current.segment.limits if current is not None else None
+    x_chart, mr_chart = charts(result) if ready else (None, None)
     chart = result.chart
     signals = [
         {
@@ -91,8 +94,8 @@ def xmr_section(request: HttpRequest, kpi: Kpi, detail: KpiDetail) -> dict[str, 
         "result": result,
         "ready": ready,
         "summary": xmr.summary(result),
-        "x_chart": x_chart(result) if ready else None,
-        "mr_chart": mr_chart(result) if ready else None,
+        "x_chart": x_chart,
+        "mr_chart": mr_chart,
         "x_chart_id": f"xmr-x-{kpi.pk}",
         "mr_chart_id": f"xmr-mr-{kpi.pk}",
         "provisional": current is not None and current.segment.provisional,
@@ -145,8 +148,7 @@ def rebaseline(request: HttpRequest, kpi_id: int) -> HttpResponse:
                 f"its first {baseline.size} values set the limits.",
             )
             return redirect(_section_url(kpi))
-    setattr(request, FORM_ATTRIBUTE, form)
-    return kpi_views._kpi_page(request, kpi, status=422)
+    return kpi_views._kpi_page(request, kpi, rebaseline_form=form, status=422)
 
 
 @member_view
