@@ -534,3 +534,29 @@ def test_lint_cycle_never_raises(
     findings = lint_cycle(CycleDraft(tuple(drafts), week=week, history=history))
     assert {f.rule for f in findings} <= set(RULES)
     assert lint_cycle(CycleDraft(tuple(drafts), week=week, history=history)) == findings
+
+
+@pytest.mark.parametrize(
+    ("title", "has_from", "has_to", "relative"),
+    [
+        ("Raise NPS from 32 to 50", True, True, False),
+        ("Raise NPS from a baseline of 32 towards 50", True, True, False),
+        ("Cut response time to under 2 hours", False, True, False),
+        # "from", "to" and "by" count only as words of their own.
+        ("Move the potato 5 metres", False, False, False),
+        ("Sign 20 customers onto 3 plans", False, False, False),
+        ("Hire 2 people, baby 20% steps", False, False, False),
+        ("Cut churn by 20%", False, False, True),
+        ("Grow sign-ups 5x more", False, False, True),
+        ("Grow sign-ups 5x\tmore", False, False, True),  # any space between, a tab too
+        ("+5 points of NPS", False, False, True),
+        ("Double the weekly active teams", False, False, True),
+    ],
+)
+def test_how_a_key_result_states_its_levels(
+    title: str, has_from: bool, has_to: bool, relative: bool
+) -> None:
+    from headway.core.coach.text import Phrasing
+
+    words = Phrasing(title)
+    assert (words.has_from, words.has_to, words.relative) == (has_from, has_to, relative)

@@ -156,7 +156,8 @@ def duplicate_key_results(s: Subject) -> Iterator[Finding]:
         for earlier_index, (earlier, earlier_content, earlier_tokens) in enumerate(seen):
             # Same words and numbers, whatever the case and punctuation.
             same_text = bool(words.tokens) and words.tokens == earlier_tokens
-            if same_text or _same(earlier, kr, jaccard(earlier_content, content)):
+            similarity = jaccard(earlier_content, content)
+            if same_text or (similarity >= SAME_METRIC and _same(earlier, kr, similarity)):
                 yield finding(
                     "duplicate-key-results",
                     objective=s.ref,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 from headway.core.coach import cycle_rules, key_result_rules, objective_rules
 from headway.core.coach.model import CycleDraft, Finding, ObjectiveDraft, Severity
 from headway.core.coach.rules import RULE_RANK
-from headway.core.coach.subject import read
+from headway.core.coach.subject import Subject, read
 
 _OBJECTIVE_CHECKS = {**objective_rules.CHECKS, **key_result_rules.CHECKS}
 _KR_TARGET = "key_results["
@@ -20,18 +20,25 @@ def _position(finding: Finding) -> tuple[int, int]:
     return place, RULE_RANK[finding.rule]
 
 
+Check = Callable[[Subject], Iterator[Finding]]
+
+
+def _checks(off: Collection[str]) -> tuple[Check, ...]:
+    """The objective and key-result checks still switched on, in rule-book order."""
+    return tuple(check for rule_id, check in _OBJECTIVE_CHECKS.items() if rule_id not in off)
+
+
+def _lint(objective: ObjectiveDraft, checks: tuple[Check, ...]) -> list[Finding]:
+    subject = read(objective)
+    findings = [found for check in checks for found in check(subject)]
+    if len(findings) > 1:
+        findings.sort(key=_position)
+    return findings
+
+
 def lint_objective(objective: ObjectiveDraft, *, disabled: Collection[str] = ()) -> list[Finding]:
     """Every finding about one objective and its key results."""
-    subject = read(objective)
-    off = frozenset(disabled)
-    findings = [
-        found
-        for rule_id, check in _OBJECTIVE_CHECKS.items()
-        if rule_id not in off
-        for found in check(subject)
-    ]
-    findings.sort(key=_position)
-    return findings
+    return _lint(objective, _checks(frozenset(disabled)))
 
 
 def lint_cycle(cycle: CycleDraft, *, disabled: Collection[str] = ()) -> list[Finding]:
@@ -40,9 +47,10 @@ def lint_cycle(cycle: CycleDraft, *, disabled: Collection[str] = ()) -> list[Fin
     unaligned = (
         {} if "unaligned-team-objective" in off else cycle_rules.unaligned_team_objectives(cycle)
     )
+    checks = _checks(off)
     findings: list[Finding] = []
     for index, objective in enumerate(cycle.objectives):
-        own = lint_objective(objective, disabled=off)
+        own = _lint(objective, checks)
         if index in unaligned:
             own.append(unaligned[index])
             own.sort(key=_position)

@@ -21,7 +21,7 @@ def read(objective: ObjectiveDraft) -> Subject:
         objective=objective,
         ref=objective.key or objective.title,
         title_tokens=tuple(tokens(objective.title)),
-        key_results=tuple((kr, Phrasing(kr.title)) for kr in objective.key_results),
+        key_results=tuple([(kr, Phrasing(kr.title)) for kr in objective.key_results]),
     )
 
 

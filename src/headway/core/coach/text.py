@@ -41,11 +41,15 @@ _DIGIT = re.compile(r"\d")
 
 def tokens(text: str) -> list[str]:
     """Lower-case words and numbers, in order."""
-    lower = text.lower()
+    return _TOKEN.findall(_compounds(text.lower()))
+
+
+def _compounds(lower: str) -> str:
+    """``lower`` with "sign-up", "log in", "e-mail" and the like written as one word."""
     # Substring tests are far cheaper than the substitution, and spare most titles from it.
     if "sign" in lower or "log" in lower or "check" in lower or "mail" in lower:
-        lower = _COMPOUND.sub(r"\1\2", lower)
-    return _TOKEN.findall(lower)
+        return _COMPOUND.sub(r"\1\2", lower)
+    return lower
 
 
 @lru_cache(maxsize=16_384)
@@ -101,8 +105,10 @@ def quantities(text: str, lower: str = "") -> list[str]:
     """
     lower = lower or text.lower()
     found: list[str] = []
-    if _DIGIT.search(lower):
-        for m in _QUANTITY.finditer(text):
+    digit = _DIGIT.search(text)
+    if digit is not None:
+        # An amount starts at most three characters before its first digit ("-$ 5").
+        for m in _QUANTITY.finditer(text, max(0, digit.start() - 3)):
             if not (m.group("sign") or m.group("currency") or m.group("suffix")):
                 # A bare number may be a label ("phase 2") or a year ("by 2030").
                 previous = _previous_word(text, m.start())
@@ -119,18 +125,24 @@ def quantities(text: str, lower: str = "") -> list[str]:
 
 
 # "from 20%", "from $3k"; "to 40%", "to under 2 hours"; "by 20%", "10% more", "double".
+# Each pattern starts with a literal, which the regex engine finds with a fast scan instead of
+# trying every position; the look-behind after the literal keeps it to the start of a word.
 _AMOUNT = r"[-+~]?[$\u20ac\u00a3\u00a5]?\s?\d"
-_FROM_OR_TO_AMOUNT = re.compile(
-    rf"\b(?:(?P<from>from)\s+(?:a\s+baseline\s+of\s+|about\s+|around\s+|~)?"
-    r"|(?:to|towards?)\s+(?:(?:under|below|above|over|less\s+than|more\s+than|at\s+least"
-    rf"|at\s+most|just|about|around|roughly|only)\s+)?){_AMOUNT}"
+_FROM_AMOUNT = re.compile(
+    rf"from(?<!\wfrom)\s+(?:a\s+baseline\s+of\s+|about\s+|around\s+|~)?{_AMOUNT}"
 )
-_RELATIVE_AMOUNT = re.compile(
-    rf"\bby\s+{_AMOUNT}[\d.,]*\s?(?:%|percent|pp|points?|x\b|times\b|fold\b)"
-    r"|\d\s?(?:%|percent|x\b)\s+(?:more|less|fewer|higher|lower|faster|cheaper|bigger|smaller"
+_TO_AMOUNT = re.compile(
+    r"to(?<!\wto)(?:wards?)?\s+(?:(?:under|below|above|over|less\s+than|more\s+than|at\s+least"
+    rf"|at\s+most|just|about|around|roughly|only)\s+)?{_AMOUNT}"
+)
+_BY_AMOUNT = re.compile(
+    rf"by(?<!\wby)\s+{_AMOUNT}[\d.,]*\s?(?:%|percent|pp|points?|x\b|times\b|fold\b)"
+)
+_AMOUNT_MORE = re.compile(
+    r"\d\s?(?:%|percent|x\b)\s+(?:more|less|fewer|higher|lower|faster|cheaper|bigger|smaller"
     r"|increase|decrease|growth|reduction|uplift|up\b|down\b)"
-    r"|^\s*[+-]\s?\d"
 )
+_SIGNED_START = re.compile(r"\s*[+-]\s?\d")
 _MULTIPLIER = re.compile(r"\b(?:double|triple|quadruple|halve|half)\b")
 _MULTIPLIER_HINT = re.compile(r"doubl|tripl|quadrupl|hal[fv]")
 # List markers and "we will" before the first real word: "KR1:", "2.", "- ", "We will".
@@ -142,16 +154,21 @@ _LEADING_LABEL = re.compile(
 
 # --- A key result's wording -----------------------------------------------------------------
 
+# What `Phrasing.content` leaves out or folds: filler, and verbs that move a number up or down.
+_NOT_CONTENT = STOP_WORDS | UP_WORDS | DOWN_WORDS
+_UP = frozenset("+")
+_DOWN = frozenset("-")
+# The words a vague opening starts with: any other first word needs no further look.
+_VAGUE_FIRST_WORDS = frozenset(phrase.split()[0] for phrase in VAGUE_OPENINGS)
 
-def _may_be_relative(lower: str) -> bool:
-    # Only "by 20%", "10% more", "5x more" or a leading sign make a change relative.
-    return (
-        "by " in lower
-        or "%" in lower
-        or "percent" in lower
-        or "x " in lower
-        or lower.lstrip()[:1] in ("+", "-")
-    )
+
+def _relative(lower: str) -> bool:
+    """A change with no level: "by 20%", "10% more", "5x more", or a leading sign."""
+    if "by" in lower and _BY_AMOUNT.search(lower):
+        return True
+    if ("%" in lower or "percent" in lower or "x" in lower) and _AMOUNT_MORE.search(lower):
+        return True
+    return lower.lstrip()[:1] in ("+", "-") and _SIGNED_START.match(lower) is not None
 
 
 class Phrasing:
@@ -162,6 +179,7 @@ class Phrasing:
     """
 
     __slots__ = (
+        "_content",
         "_quantities",
         "has_from",
         "has_to",
@@ -175,28 +193,27 @@ class Phrasing:
 
     def __init__(self, title: str) -> None:
         lower = title.lower()
-        words = tokens(lower)
+        compact = _compounds(lower)
+        words = _TOKEN.findall(compact)
         label = _LEADING_LABEL.match(lower)
         self.title = title
         self.lower = lower
         self.tokens = tuple(words)
         # The tokens after list markers and "we will".
         self.lead = tuple(tokens(lower[label.end() :])) if label and label.end() else self.tokens
-        self.stems = frozenset([stem(w) for w in words if not w[0].isdigit()])
+        # The words without the numbers (a token is all letters or a number).
+        self.stems = frozenset(map(stem, filter(str.isalpha, words)))
         self.has_from = False  # states where it starts: "from 32"
         self.has_to = False  # states where it ends: "to 55"
         self.relative = False  # a change with no level: "by 20%", "10% more"
         if _DIGIT.search(lower):
-            for m in _FROM_OR_TO_AMOUNT.finditer(lower):
-                if m.group("from"):
-                    self.has_from = True
-                else:
-                    self.has_to = True
-            if _may_be_relative(lower):
-                self.relative = _RELATIVE_AMOUNT.search(lower) is not None
+            self.has_from = "from" in lower and _FROM_AMOUNT.search(lower) is not None
+            self.has_to = "to" in lower and _TO_AMOUNT.search(lower) is not None
+            self.relative = _relative(lower)
         if not self.relative and _MULTIPLIER_HINT.search(lower):
             self.relative = _MULTIPLIER.search(lower) is not None
         self._quantities: tuple[str, ...] | None = None
+        self._content: frozenset[str] | None = None
 
     @property
     def quantities(self) -> tuple[str, ...]:
@@ -208,11 +225,15 @@ class Phrasing:
     @property
     def content(self) -> frozenset[str]:
         """What the key result is about: stems without filler, verbs folded to "+" or "-"."""
-        return frozenset(
-            "+" if s in UP_WORDS else "-" if s in DOWN_WORDS else s
-            for s in self.stems
-            if s not in STOP_WORDS
-        )
+        if self._content is None:
+            stems = self.stems
+            content = stems - _NOT_CONTENT
+            if not stems.isdisjoint(UP_WORDS):
+                content |= _UP
+            if not stems.isdisjoint(DOWN_WORDS):
+                content |= _DOWN
+            self._content = content
+        return self._content
 
     @property
     def output_verb(self) -> str:
@@ -236,6 +257,8 @@ class Phrasing:
     def vague_opening(self) -> str:
         """The vague phrase the title starts with ("improve", "do better"), or ""."""
         lead = self.lead
+        if not lead or (lead[0] not in _VAGUE_FIRST_WORDS and lead[0] != "make"):
+            return ""
         for size in (3, 2, 1):
             phrase = " ".join(lead[:size])
             if len(lead) >= size and phrase in VAGUE_OPENINGS:
@@ -290,18 +313,15 @@ class ObjectiveShape:
 
 
 def objective_shape(objective_tokens: tuple[str, ...]) -> ObjectiveShape:
-    changes = False
+    stems = list(map(stem, filter(str.isalpha, objective_tokens)))  # numbers left out
+    if CHANGE_WORDS.isdisjoint(stems):
+        # Nothing asks to move: the rest of the shape does not matter.
+        return ObjectiveShape(False, frozenset(), frozenset(), "", len(stems))
     metrics: set[str] = set()
     others: set[str] = set()
     head = ""
-    words = 0
-    for token in objective_tokens:
-        if is_number(token):
-            continue
-        words += 1
-        word = stem(token)
+    for word in stems:
         if word in CHANGE_WORDS:
-            changes = True
             continue
         if word in METRIC_NOUNS:
             metrics.add(word)
@@ -310,7 +330,7 @@ def objective_shape(objective_tokens: tuple[str, ...]) -> ObjectiveShape:
         else:
             others.add(word)
         head = word
-    return ObjectiveShape(changes, frozenset(metrics), frozenset(others), head, words)
+    return ObjectiveShape(True, frozenset(metrics), frozenset(others), head, len(stems))
 
 
 def extra_words(kr_stems: frozenset[str], subject: frozenset[str]) -> frozenset[str]:
@@ -322,9 +342,8 @@ def extra_words(kr_stems: frozenset[str], subject: frozenset[str]) -> frozenset[
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a and not b:
-        return 0.0
-    return len(a & b) / len(a | b)
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared) if shared else 0.0
 
 
 def quote(text: str, limit: int = 80) -> str:
