@@ -109,6 +109,12 @@ def to_text(raw: Any, field: str, *, max_length: int, required: bool = True) -> 
     if "\x00" in text:
         # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the driver.
         raise ValidationFailed({field: "must not contain NUL characters"})
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate (JSON may carry "\ud800") has no UTF-8 form: no database stores it.
+            raise ValidationFailed({field: "must be valid Unicode text"}) from None
     if required and not text:
         raise ValidationFailed({field: "is required"})
     if len(text) > max_length:

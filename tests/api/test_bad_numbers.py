@@ -61,3 +61,17 @@ def test_nul_in_text_is_422_on_every_database(world, api_as):
     assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "title"
     assert described.status_code == 422
     assert described.json()["detail"][0]["loc"][-1] == "description"
+
+
+def test_a_lone_surrogate_is_422_not_a_database_error(world, api_as):
+    # JSON may escape half of a surrogate pair ("\\ud800"); no UTF-8 text can hold it.
+    created = api_as(world.alice).post(
+        "/objectives", {"title": "Delight", "cycle_id": world.cycle.pk, "description": "x"}
+    )
+    objective_id = created.json()["id"]
+
+    response = api_as(world.alice).patch(f"/objectives/{objective_id}", {"title": "\ud800 up"})
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "title"
+    assert "valid Unicode" in response.json()["detail"][0]["msg"]
