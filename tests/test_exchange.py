@@ -32,10 +32,12 @@ from headway.kpis.models import (
     XmrBaseline,
 )
 from headway.okrs import services as okr_services
-from headway.okrs.models import CheckIn, KeyResult, Objective
+from headway.okrs.choices import CycleState, OriginKind
+from headway.okrs.models import CheckIn, CheckinReminder, Cycle, KeyResult, Objective, Rollup
+from headway.okrs.scores import recompute_scores
 from headway.orgs import services as org_services
 from headway.orgs.models import ApiToken, Membership, Organization, Team, User
-from tests.factories import PASSWORD, World
+from tests.factories import PASSWORD, World, make_kr, make_objective
 
 UTC = dt.UTC
 TOP_KEYS = {
@@ -51,6 +53,7 @@ TOP_KEYS = {
     "objectives",
     "rollups",
     "api_tokens",
+    "checkin_reminders",
     "audit_events",
 }
 
@@ -144,7 +147,7 @@ def build_rich(w: World) -> Organization:
         parent_ids=[company.pk],
         description="From the seeds",
     )
-    okr_services.create_objective(
+    marathon = okr_services.create_objective(
         actor=alice,
         title="Run a marathon",
         cycle_id=year.pk,
@@ -202,6 +205,7 @@ def build_rich(w: World) -> Organization:
     okr_services.record_checkin(actor=alice, key_result=kr3, value=4, confidence=3)
 
     _kpi_engine_rows(w, nps, kr1)
+    _rhythm_rows(w, company=company, marathon=marathon)
 
     token, _ = org_services.create_token(membership=lena, name="CI", scope="read")
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=at(20, micro=5))
@@ -230,6 +234,67 @@ def build_rich(w: World) -> Organization:
     )
     org.refresh_from_db()
     return org
+
+
+def _rhythm_rows(w: World, *, company: Objective, marathon: Objective) -> None:
+    """The quarterly rhythm: settings, a graded closed quarter with a retrospective, an objective
+    carried over from it, a copy whose origin comes later in the file, and sent reminders."""
+    Organization.objects.filter(pk=w.org.pk).update(
+        pace_on_track_margin=0.1, pace_at_risk_margin=0.25, reminder_weekday=0
+    )
+    Membership.objects.filter(pk=w.mo.pk).update(checkin_reminders=False)
+    Membership.objects.filter(pk=w.lena.pk).update(reminder_weekday=2)
+    q3 = Cycle.objects.create(
+        organization=w.org,
+        name="2026-Q3",
+        start=dt.date(2026, 7, 1),
+        end=dt.date(2026, 9, 30),
+        state=CycleState.CLOSED,
+    )
+    beta = make_objective(
+        q3,
+        team=w.growth,
+        title="Launch the beta",
+        retro_worked="Weekly calls with the first customers.",
+        retro_change="Start the sign-up page a month earlier.",
+    )
+    graded = dt.datetime(2026, 9, 30, 17, 0, 0, 250, tzinfo=UTC)
+    make_kr(
+        beta,
+        "Sign 20 beta customers",
+        "0",
+        "20",
+        owner=w.lena,
+        current=Decimal(11),
+        progress=0.55,
+        score=0.6,
+        score_reason="Counted the partner leads we agreed to exclude",
+        graded_at=graded,
+        graded_by=w.lena,
+    )
+    make_kr(beta, "Ship the beta", "0", "1", kind="milestone", progress=1.0, score=1.0)
+    recompute_scores(q3)
+    copy = make_objective(
+        w.cycle,
+        team=w.growth,
+        title="Launch the beta",
+        origin=beta,
+        origin_kind=OriginKind.CARRIED_OVER,
+        position=9,
+    )
+    make_kr(copy, "Sign 20 beta customers", "11", "20", owner=w.lena)
+    # Duplicated from an objective of a later cycle: its origin comes after it in the file.
+    Objective.objects.filter(pk=marathon.pk).update(
+        origin=company, origin_kind=OriginKind.DUPLICATED
+    )
+    for member, week, count in [(w.lena, 5, 2), (w.lena, 12, 3), (w.alice, 5, 0)]:
+        CheckinReminder.objects.create(
+            organization=w.org,
+            membership=member,
+            week=dt.date(2026, 10, week),
+            sent_at=at(week, 7),
+            key_results=count,
+        )
 
 
 def _kpi_engine_rows(w: World, nps: Kpi, kr: KeyResult) -> None:
@@ -451,6 +516,9 @@ def test_export_contains_no_database_ids(rich: Organization) -> None:
         "position",
         "confidence",
         "object_id",
+        # The quarterly rhythm: weekdays and the reminders' key result counts.
+        "reminder_weekday",
+        "key_results",
         # The KPI engine's counts and sizes.
         "alert_after",
         "resolve_after",
@@ -521,6 +589,62 @@ def test_round_trip_into_a_database_without_the_organization(
     assert events.get(action="measurement.delete").object_id < 0
     assert events.get(action="rollup.fix").object_id == 987654
     assert events.get(action="org.support").object_id == imported.pk
+
+
+def test_quarterly_rhythm_fields_round_trip(rich: Organization) -> None:
+    data = export_organization(rich)
+    org = data["organization"]
+    assert (org["pace_on_track_margin"], org["pace_at_risk_margin"]) == (0.1, 0.25)
+    assert org["reminder_weekday"] == 0
+    members = {m["user"]: m for m in data["memberships"]}
+    assert members["mo"]["checkin_reminders"] is False and members["mo"]["reminder_weekday"] is None
+    assert members["lena"]["checkin_reminders"] is True and members["lena"]["reminder_weekday"] == 2
+    by_ref = {o["ref"]: o for o in data["objectives"]}
+    beta, copy_ = (o for o in data["objectives"] if o["title"] == "Launch the beta")
+    assert (beta["cycle"], copy_["cycle"]) == ("2026-Q3", "2026-Q4")
+    assert copy_["origin"] == beta["ref"] and copy_["origin_kind"] == "carried_over"
+    assert beta["origin"] is None and beta["origin_kind"] == ""
+    assert beta["retro_worked"] == "Weekly calls with the first customers."
+    assert beta["retro_change"] == "Start the sign-up page a month earlier."
+    assert beta["score"] == 0.8 and copy_["score"] is None  # mean of 0.6 and 1.0
+    marathon = data["objectives"][0]
+    assert marathon["title"] == "Run a marathon" and marathon["origin_kind"] == "duplicated"
+    assert by_ref[marathon["origin"]]["title"] == "Customers love us"  # later in the file
+    kr = beta["key_results"][0]
+    assert (kr["score"], kr["graded_by"], kr["graded_at"]) == (
+        0.6,
+        "lena",
+        "2026-09-30T17:00:00.000250+00:00",
+    )
+    assert kr["score_reason"] == "Counted the partner leads we agreed to exclude"
+    assert beta["key_results"][1]["graded_by"] is None
+    scores = {(r["cycle"], r["team"]): r["score"] for r in data["rollups"]}
+    assert scores[("2026-Q3", "growth")] == scores[("2026-Q3", None)] == 0.8
+    assert scores[("2026-Q4", "growth")] is None
+    assert data["checkin_reminders"] == [
+        {"user": "alice", "week": "2026-10-05", "sent_at": at(5, 7).isoformat(), "key_results": 0},
+        {"user": "lena", "week": "2026-10-05", "sent_at": at(5, 7).isoformat(), "key_results": 2},
+        {"user": "lena", "week": "2026-10-12", "sent_at": at(12, 7).isoformat(), "key_results": 3},
+    ]
+
+    fresh_digests(data, "rhythm")
+    imported = import_organization(data, slug="rhythm")
+    assert export_organization(imported) == renamed(data, "acme", "rhythm")
+    # The links point at the new organization's own objectives, across cycles.
+    copied = Objective.objects.get(
+        organization=imported, cycle__name="2026-Q4", title="Launch the beta"
+    )
+    assert copied.origin is not None and copied.origin.organization_id == imported.pk
+    assert copied.origin.cycle.name == "2026-Q3" and copied.origin.score == 0.8
+    duplicate = Objective.objects.get(organization=imported, title="Run a marathon")
+    assert duplicate.origin is not None and duplicate.origin.title == "Customers love us"
+    assert duplicate.origin.organization_id == imported.pk
+    graded = KeyResult.objects.get(organization=imported, score_reason__startswith="Counted")
+    assert graded.graded_by is not None and graded.graded_by.organization_id == imported.pk
+    assert Rollup.objects.get(organization=imported, cycle__name="2026-Q3", team=None).score == 0.8
+    assert CheckinReminder.objects.filter(organization=imported).count() == 3
+    imported.refresh_from_db()
+    assert (imported.pace_on_track_margin, imported.reminder_weekday) == (0.1, 0)
 
 
 def test_existing_user_is_reused_not_overwritten(rich: Organization) -> None:
@@ -644,6 +768,27 @@ def _alignment_loop(data: dict[str, Any]) -> Any:
     return data
 
 
+def _by_title(data: dict[str, Any], title: str, cycle: str) -> dict[str, Any]:
+    return next(o for o in data["objectives"] if o["title"] == title and o["cycle"] == cycle)
+
+
+def _own_origin(data: dict[str, Any]) -> Any:
+    copy_ = _by_title(data, "Launch the beta", "2026-Q4")
+    copy_["origin"] = copy_["ref"]
+    return data
+
+
+def _origin_loop(data: dict[str, Any]) -> Any:
+    beta = _by_title(data, "Launch the beta", "2026-Q3")
+    beta["origin"] = _by_title(data, "Launch the beta", "2026-Q4")["ref"]
+    return data
+
+
+def _dup_reminder(data: dict[str, Any]) -> Any:
+    data["checkin_reminders"].append(dict(data["checkin_reminders"][1]))
+    return data
+
+
 def _drop(key: str) -> Mutation:
     def mutate(data: dict[str, Any]) -> Any:
         del data[key]
@@ -715,6 +860,85 @@ BAD_INPUTS: list[tuple[str, Mutation, str, str]] = [
         _set("audit_events[0].after", {"x": float("inf")}),
         "audit_events[0].after.x",
         "finite",
+    ),
+    # The quarterly rhythm.
+    (
+        "margins-order",
+        _set("organization.pace_at_risk_margin", 0.05),
+        "organization.pace_at_risk_margin",
+        "must not be below pace_on_track_margin",
+    ),
+    (
+        "margin-range",
+        _set("organization.pace_on_track_margin", -0.1),
+        "organization.pace_on_track_margin",
+        "from 0 to 1",
+    ),
+    (
+        "org-weekday",
+        _set("organization.reminder_weekday", 7),
+        "organization.reminder_weekday",
+        "between 0 and 6",
+    ),
+    (
+        "member-weekday",
+        _set("memberships[0].reminder_weekday", "friday"),
+        "memberships[0].reminder_weekday",
+        "whole number",
+    ),
+    (
+        "member-reminders-bool",
+        _set("memberships[0].checkin_reminders", "yes"),
+        "memberships[0].checkin_reminders",
+        "true or false",
+    ),
+    (
+        "kr-score",
+        _set("objectives[1].key_results[0].score", 1.5),
+        "objectives[1].key_results[0].score",
+        "from 0 to 1",
+    ),
+    (
+        "kr-graded-by",
+        _set("objectives[1].key_results[0].graded_by", "ghost"),
+        "objectives[1].key_results[0].graded_by",
+        "unknown member 'ghost'",
+    ),
+    (
+        "kr-graded-at",
+        _set("objectives[1].key_results[0].graded_at", "2026-09-30"),
+        "objectives[1].key_results[0].graded_at",
+        "UTC offset",
+    ),
+    ("objective-score", _set("objectives[1].score", "high"), "objectives[1].score", "from 0 to 1"),
+    ("unknown-origin", _set("objectives[0].origin", "o99"), "objectives[0].origin", "unknown"),
+    ("own-origin", _own_origin, "].origin", "its own origin"),
+    ("origin-loop", _origin_loop, "].origin", "loop"),
+    (
+        "origin-kind",
+        _set("objectives[0].origin_kind", "moved"),
+        "objectives[0].origin_kind",
+        "must be one of",
+    ),
+    ("rollup-score", _set("rollups[0].score", 2), "rollups[0].score", "from 0 to 1"),
+    (
+        "reminder-week",
+        _set("checkin_reminders[0].week", "2026-10-06"),
+        "checkin_reminders[0].week",
+        "Monday",
+    ),
+    ("reminder-twice", _dup_reminder, "checkin_reminders[3]", "same person and week"),
+    (
+        "reminder-user",
+        _set("checkin_reminders[0].user", "oscar"),
+        "checkin_reminders[0].user",
+        "unknown member 'oscar'",
+    ),
+    (
+        "reminder-count",
+        _set("checkin_reminders[0].key_results", -1),
+        "checkin_reminders[0].key_results",
+        "between 0",
     ),
     (
         "dup-username",
@@ -973,6 +1197,7 @@ def test_every_model_field_is_in_the_file(rich: Organization) -> None:
         ("okrs.Objective", "objectives"),
         ("okrs.Rollup", "rollups"),
         ("orgs.ApiToken", "api_tokens"),
+        ("okrs.CheckinReminder", "checkin_reminders"),
         ("audit.AuditEvent", "audit_events"),
     ]:
         collect(name, data[section])
@@ -998,8 +1223,8 @@ def test_every_model_field_is_in_the_file(rich: Organization) -> None:
         fields = {f.name for f in model._meta.concrete_fields} - NOT_EXPORTED
         if model._meta.label == "okrs.KeyResult":
             fields.add("kpi")  # a reference, not the nesting
-        if model._meta.label == "orgs.TeamMember":
-            fields.add("user")
+        if model._meta.label in ("orgs.TeamMember", "okrs.CheckinReminder"):
+            fields.add("user")  # the membership, by username
         if model._meta.label == "audit.AuditEvent":
             fields = (fields - {"object_id"}) | {"object"}
             keys[model._meta.label] |= {"object"}
@@ -1034,3 +1259,35 @@ def test_stable_keys_round_trip_and_duplicates_are_refused(world: World) -> None
     with pytest.raises(ValidationFailed) as exc:
         import_organization(data, slug="copy")
     assert list(exc.value.errors) == ["objectives[1].key"]
+
+
+# One query per table, whatever the number of rows (copies, grades and reminders included).
+EXPORT_QUERIES = 22
+
+
+@pytest.mark.parametrize("copies", [1, 5])
+def test_export_queries_do_not_grow_with_copies_grades_and_reminders(
+    world: World, copies: int, django_assert_num_queries: Any
+) -> None:
+    origin = make_objective(world.cycle, team=world.growth, title="Origin")
+    for n in range(copies):
+        copy_ = make_objective(
+            world.cycle,
+            team=world.growth,
+            title=f"Copy {n}",
+            origin=origin,
+            origin_kind="duplicated",
+        )
+        make_kr(copy_, f"KR {n}", owner=world.mo, score=0.5, graded_by=world.lena)
+        CheckinReminder.objects.create(
+            organization=world.org,
+            membership=world.mo,
+            week=dt.date(2026, 10, 5) + dt.timedelta(weeks=n),
+            sent_at=at(5),
+            key_results=n,
+        )
+    with django_assert_num_queries(EXPORT_QUERIES):
+        data = export_organization(world.org)
+    assert len(data["checkin_reminders"]) == copies
+    assert [o["origin"] for o in data["objectives"]].count("o1") == copies
+    assert {kr["graded_by"] for o in data["objectives"] for kr in o["key_results"]} == {"lena"}

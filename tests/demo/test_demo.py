@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import authenticate
 
+from headway.core import default_score
 from headway.core.periods import Cadence, periods_between
 from headway.demo import (
     DEMO_PASSWORD,
@@ -22,6 +23,7 @@ from headway.demo import (
 from headway.demo.builder import demo_now
 from headway.kpis.models import Benchmark, Kpi, Measurement
 from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Rollup
+from headway.okrs.scores import recompute_scores
 from headway.orgs.models import Membership, Organization, Team, TeamMember
 from tests.factories import PASSWORD, make_kr, make_objective, make_user, make_world
 
@@ -261,6 +263,131 @@ def test_rollups_are_stored(demo: Organization) -> None:
     assert Objective.objects.filter(organization=demo, progress__gt=0).count() > 20
 
 
+# --- grading, calibration, retrospectives, carry-over ------------------------------------------
+
+CLOSED_QUARTERS = ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]
+
+
+def test_every_key_result_of_a_closed_quarter_is_graded(demo: Organization) -> None:
+    closed = list(
+        KeyResult.objects.filter(organization=demo, objective__cycle__state="closed")
+        .select_related("objective__cycle")
+        .order_by("id")
+    )
+    assert len(closed) > 40
+    overridden = []
+    for kr in closed:
+        cycle = kr.objective.cycle
+        assert kr.score is not None and round(kr.score * 10) == kr.score * 10, kr.title
+        assert kr.graded_at == dt.datetime.combine(cycle.end, dt.time(16, tzinfo=dt.UTC))
+        assert kr.graded_by_id == kr.owner_id and kr.graded_by_id is not None
+        if kr.score != default_score(kr.progress):
+            overridden.append(kr)
+        else:
+            assert kr.score_reason == ""
+    # A few grades differ from progress, each with its reason.
+    assert 2 <= len(overridden) <= 5
+    assert all(kr.score_reason for kr in overridden)
+    reasons = " ".join(kr.score_reason for kr in overridden)
+    assert "Counted the partner leads we agreed to exclude" in reasons
+    # The current quarter is not graded yet.
+    in_flight = KeyResult.objects.filter(organization=demo, objective__cycle__state="active")
+    assert not in_flight.filter(score__isnull=False).exists()
+    assert not in_flight.filter(graded_at__isnull=False).exists()
+
+
+def test_objective_and_rollup_scores_are_stored(demo: Organization) -> None:
+    closed = Cycle.objects.filter(organization=demo, state="closed")
+    assert sorted(c.name for c in closed) == CLOSED_QUARTERS
+    for cycle in closed:
+        objectives = list(Objective.objects.filter(cycle=cycle))
+        assert all(o.score is not None and 0 <= o.score <= 1 for o in objectives)
+        rollups = list(Rollup.objects.filter(cycle=cycle))
+        assert {r.team_id for r in rollups} == {
+            o.owner_team_id for o in objectives if o.owner_team_id
+        } | {None}
+        assert all(r.score is not None for r in rollups)
+        stored = {
+            "objectives": sorted((o.pk, o.score) for o in objectives),
+            "rollups": sorted((r.team_id or 0, r.score) for r in rollups),
+        }
+        recompute_scores(cycle)  # the stored scores are the ones the rules give
+        assert stored == {
+            "objectives": sorted(Objective.objects.filter(cycle=cycle).values_list("pk", "score")),
+            "rollups": sorted(
+                (r.team_id or 0, r.score) for r in Rollup.objects.filter(cycle=cycle)
+            ),
+        }
+    # The active cycles have no scores yet.
+    assert not Objective.objects.filter(
+        organization=demo, cycle__state="active", score__isnull=False
+    ).exists()
+
+
+def _aspirational_scores(demo: Organization, cycle: str, team: str) -> list[float]:
+    return [
+        o.score
+        for o in Objective.objects.filter(
+            organization=demo, cycle__name=cycle, owner_team__slug=team, kind="aspirational"
+        )
+        if o.score is not None
+    ]
+
+
+def test_sales_sandbags_in_every_closed_quarter(demo: Organization) -> None:
+    for cycle in CLOSED_QUARTERS:
+        scores = _aspirational_scores(demo, cycle, "sales")
+        assert scores and all(score == 1.0 for score in scores), cycle
+        krs = KeyResult.objects.filter(
+            objective__cycle__name=cycle,
+            objective__owner_team__slug="sales",
+            objective__kind="aspirational",
+        )
+        assert krs.exists() and all(kr.progress == 1.0 and kr.score == 1.0 for kr in krs)
+    # The other teams keep a realistic spread: aspirational around 0.7, committed near 1.0.
+    others = [
+        score
+        for cycle in CLOSED_QUARTERS
+        for team in ("marketing", "product", "customer-success", "company")
+        for score in _aspirational_scores(demo, cycle, team)
+    ]
+    assert len(others) >= 10
+    assert 0.5 <= sum(others) / len(others) <= 0.8
+    assert min(others) < 0.6 and all(score < 1.0 for score in others)
+    committed = Objective.objects.filter(
+        organization=demo, cycle__state="closed", kind="committed", owner_team__isnull=False
+    ).values_list("score", flat=True)
+    assert committed and sum(committed) / len(committed) >= 0.8
+
+
+def test_the_latest_closed_quarter_has_retrospectives(demo: Organization) -> None:
+    notes = Objective.objects.filter(organization=demo).exclude(retro_worked="")
+    assert {o.cycle.name for o in notes} == {"2026-Q3"}
+    assert notes.count() >= 3
+    assert all(o.retro_change for o in notes)
+    sales = notes.get(owner_team__slug="sales")
+    assert "not sure we can reach" in sales.retro_change
+
+
+def test_an_unfinished_objective_is_carried_over(demo: Organization) -> None:
+    (copy,) = Objective.objects.filter(organization=demo, origin__isnull=False)
+    origin = copy.origin
+    assert origin is not None
+    assert copy.origin_kind == "carried_over"
+    assert (origin.cycle.name, copy.cycle.name) == ("2026-Q3", "2026-Q4")
+    assert origin.progress < 1 and origin.score is not None and origin.score < 1
+    same = ("title", "description", "kind", "owner_team_id", "weight")
+    assert [getattr(copy, f) for f in same] == [getattr(origin, f) for f in same]
+    fields = ("title", "kind", "unit", "start", "target", "direction", "owner_id", "weight")
+    origin_krs = [[getattr(kr, f) for f in fields] for kr in origin.key_results.all()]
+    assert [[getattr(kr, f) for f in fields] for kr in copy.key_results.all()] == origin_krs
+    assert copy.score is None and copy.progress < 1
+    assert list(copy.parents.values_list("cycle__name", "owner_team__slug")) == [
+        ("2026-Q4", "company")
+    ]
+    assert list(origin.copies.all()) == [copy]
+
+
 # --- determinism, reset -----------------------------------------------------------------------
 
 
@@ -299,6 +426,12 @@ def snapshot(org: Organization) -> dict[str, list[Any]]:
             "position",
             "description",
             "created_at",
+            "score",
+            "retro_worked",
+            "retro_change",
+            "origin__cycle__name",
+            "origin__title",
+            "origin_kind",
         ),
         "alignments": rows(
             Alignment.objects.filter(**o),
@@ -326,6 +459,10 @@ def snapshot(org: Organization) -> dict[str, list[Any]]:
             "confidence",
             "last_checkin_at",
             "position",
+            "score",
+            "score_reason",
+            "graded_at",
+            "graded_by__user__username",
         ),
         "checkins": rows(
             CheckIn.objects.filter(**o),
@@ -368,7 +505,9 @@ def snapshot(org: Organization) -> dict[str, list[Any]]:
         "benchmarks": rows(
             Benchmark.objects.filter(**o), "kpi__key", "name", "value", "source", "observed_on"
         ),
-        "rollups": rows(Rollup.objects.filter(**o), "cycle__name", "team__slug", "progress"),
+        "rollups": rows(
+            Rollup.objects.filter(**o), "cycle__name", "team__slug", "progress", "score"
+        ),
     }
 
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 
 from headway.core import alerts as core_alerts
+from headway.core import default_score
 from headway.core.health import Health, closed_periods
 from headway.core.periods import Cadence, add_months, fiscal_quarter, next_period, periods_between
 from headway.demo import content
@@ -25,10 +26,11 @@ from headway.kpis.alerts import evaluate_kpi, policy
 from headway.kpis.choices import ChannelKind
 from headway.kpis.health import thresholds
 from headway.kpis.models import AlertChannel, Benchmark, HealthChange, Kpi, Measurement
-from headway.okrs.choices import CycleKind, CycleState
+from headway.okrs.choices import CycleKind, CycleState, OriginKind
 from headway.okrs.keys import unique_key
 from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Rollup
 from headway.okrs.progress import key_result_progress
+from headway.okrs.scores import recompute_scores
 from headway.okrs.services import recompute_objective, recompute_rollups
 from headway.orgs.models import Membership, Organization, Team, TeamMember, User
 from headway.orgs.services import delete_organization
@@ -41,6 +43,7 @@ QUARTERS_BACK = 4  # closed quarters before the current one
 FISCAL_START_MONTH = 1
 CHECKIN_WEEKDAY = 0  # Monday: the weekly check-in
 CHECKIN_TIME = dt.time(8, 30, tzinfo=dt.UTC)
+GRADED_TIME = dt.time(16, 0, tzinfo=dt.UTC)  # on the last day of a closed quarter
 NOW_TIME = dt.time(9, 0, tzinfo=dt.UTC)
 EMAIL_DOMAIN = "northwind.example"
 
@@ -317,9 +320,12 @@ class _Builder:
             )
         Cycle.objects.bulk_create([annual, *(c for _, c in quarters)])
         annual_objectives = self._cycle(annual, content.ANNUAL, {})
+        previous: dict[str, Objective] = {}
         for offset, cycle in quarters:
             in_year = annual.start <= cycle.start <= annual.end
-            self._cycle(cycle, content.QUARTERS[offset], annual_objectives if in_year else {})
+            previous = self._cycle(
+                cycle, content.QUARTERS[offset], annual_objectives if in_year else {}, previous
+            )
         CheckIn.objects.bulk_create(self.checkins, batch_size=500)
         for objective in self.objectives:
             recompute_objective(objective)
@@ -330,14 +336,22 @@ class _Builder:
                 if o.cycle_id == cycle.pk and o.owner_team_id is not None
             }
             recompute_rollups(cycle, team_ids)
+            if cycle.state == CycleState.CLOSED:
+                recompute_scores(cycle)  # the key results were graded as they were made
 
     def _cycle(
         self,
         cycle: Cycle,
         specs: Sequence[ObjectiveSpec],
         outer: dict[str, Objective],
+        previous: dict[str, Objective] | None = None,
     ) -> dict[str, Objective]:
-        """Objectives, key results and check-ins of one cycle; returns objectives by key."""
+        """Objectives, key results and check-ins of one cycle; returns objectives by key.
+
+        ``previous``: the objectives of the quarter before, by key, that specs may be carried
+        over from.
+        """
+        previous = previous or {}
         taken: set[str] = set()
         objectives = Objective.objects.bulk_create(
             Objective(
@@ -349,6 +363,10 @@ class _Builder:
                 owner_team=self.teams[spec.owner_team] if spec.owner_team else None,
                 owner_person=self.people[spec.owner_person] if spec.owner_person else None,
                 kind=spec.kind,
+                retro_worked=spec.retro_worked,
+                retro_change=spec.retro_change,
+                origin=previous[spec.carried_from] if spec.carried_from else None,
+                origin_kind=OriginKind.CARRIED_OVER if spec.carried_from else OriginKind.NONE,
                 position=position,
             )
             for position, spec in enumerate(specs)
@@ -461,6 +479,13 @@ class _Builder:
             kr.confidence = latest.confidence
             kr.last_checkin_at = latest.created_at
         kr.progress = key_result_progress(kr)
+        if closed:
+            # Graded by its owner on the quarter's last day: the default from final progress
+            # unless the spec overrides it with a reason.
+            kr.score = default_score(kr.progress) if spec.score is None else spec.score
+            kr.score_reason = spec.score_reason if spec.score is not None else ""
+            kr.graded_at = dt.datetime.combine(cycle.end, GRADED_TIME)
+            kr.graded_by = owner
         return kr, history
 
     @staticmethod

@@ -3,11 +3,16 @@
 Quarters are named by their offset from the quarter containing "today": 0 is the current quarter,
 1 the one before it, and so on back to 4. The current quarter holds the seeds' OKRs word for word;
 older quarters show how the same teams got there.
+
+The closed quarters are graded. Sales sandbags: its aspirational objectives end at 1.0 every
+quarter, which the calibration review flags as not ambitious enough; the other teams land their
+aspirational key results around 0.6-0.7. The latest closed quarter has a few retrospectives, and
+one of its unfinished objectives is carried over into the current quarter.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 ORG_NAME = "Northwind Labs"
 
@@ -106,6 +111,9 @@ class KRSpec:
     kpi: str | None = None  # a KpiSpec key: the KR then follows that KPI's measurements
     final: float | None = None  # planned achievement (share of the way); None draws one
     decimals: int | None = None  # None: chosen from the distance between start and target
+    # A grade other than the default from final progress (closed quarters), with the reason.
+    score: float | None = None
+    score_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -120,6 +128,10 @@ class ObjectiveSpec:
     # Keys of objectives this one supports: first looked up in its own cycle, then in the annual
     # cycle of the same year.
     parents: tuple[str, ...] = ()
+    retro_worked: str = ""
+    retro_change: str = ""
+    # The key of the objective of the previous quarter this one was carried over from.
+    carried_from: str | None = None
 
 
 def _pct(
@@ -324,10 +336,21 @@ def _one_quarter_back() -> tuple[ObjectiveSpec, ...]:
                     "250",
                     "maya",
                     unit="sign-ups",
+                    final=0.95,
+                    score=0.7,
+                    score_reason=(
+                        "Counted the partner leads we agreed to exclude; without them we reached "
+                        "about 232 sign-ups."
+                    ),
                 ),
             ),
             owner_team="marketing",
             parents=SUPPORTS_COMPANY,
+            retro_worked="Two guest posts on partner blogs brought more visitors than all our ads.",
+            retro_change=(
+                "Agree on what counts as a sign-up before the quarter starts: we argued about "
+                "partner leads at grading time."
+            ),
         ),
         ObjectiveSpec(
             "product",
@@ -340,11 +363,20 @@ def _one_quarter_back() -> tuple[ObjectiveSpec, ...]:
                     "jonas",
                     unit="min",
                     direction="decrease",
+                    final=1.0,
                 ),
-                _pct("Raise week-1 activation from 30% to 45%", "30", "45", "priya"),
+                _pct("Raise week-1 activation from 30% to 45%", "30", "45", "priya", final=0.5),
             ),
             owner_team="product",
             parents=SUPPORTS_COMPANY,
+            retro_worked=(
+                "Watching five new customers set up their first dashboard showed us the slow "
+                "steps; the template gallery cut the time by two thirds."
+            ),
+            retro_change=(
+                "Activation moved late: the onboarding e-mails only shipped in September. "
+                "We carry the objective over and review activation with Customer Success weekly."
+            ),
         ),
         ObjectiveSpec(
             "customer-success",
@@ -370,6 +402,28 @@ def _one_quarter_back() -> tuple[ObjectiveSpec, ...]:
             owner_team="sales",
             kind="committed",
             parents=SUPPORTS_COMPANY,
+        ),
+        ObjectiveSpec(
+            "sales-trials",
+            "Make every trial a conversation",
+            (
+                KRSpec(
+                    "Call 150 trial teams in their first week",
+                    "0",
+                    "150",
+                    "omar",
+                    unit="calls",
+                    result_type="output",
+                    final=1.0,
+                ),
+                KRSpec("Book 40 product demos from trials", "0", "40", "omar", final=1.0),
+            ),
+            owner_team="sales",
+            parents=SUPPORTS_COMPANY,
+            retro_worked="Calling every new trial team in its first week; people liked it.",
+            retro_change=(
+                "We hit every target again. Next quarter, set targets we are not sure we can reach."
+            ),
         ),
         ObjectiveSpec(
             "marathon",
@@ -448,6 +502,12 @@ def _two_quarters_back() -> tuple[ObjectiveSpec, ...]:
                     "chloe",
                     unit="hours",
                     direction="decrease",
+                    final=0.45,
+                    score=0.6,
+                    score_reason=(
+                        "Under 2 hours for the last six weeks; the slow start was the holiday "
+                        "backlog."
+                    ),
                 ),
                 KRSpec(
                     "Keep the ticket backlog at or below 40",
@@ -469,6 +529,30 @@ def _two_quarters_back() -> tuple[ObjectiveSpec, ...]:
             (_pct("10% more revenue", "0", "10", "omar"),),
             owner_team="sales",
             kind="committed",
+            parents=SUPPORTS_COMPANY,
+        ),
+        ObjectiveSpec(
+            "sales-handover",
+            "Hand new customers over smoothly",
+            (
+                KRSpec(
+                    "Hand over 30 new accounts to Customer Success with notes",
+                    "0",
+                    "30",
+                    "omar",
+                    unit="accounts",
+                    final=1.0,
+                    decimals=0,
+                ),
+                _pct(
+                    "Raise the share of signed deals with a kick-off call from 40% to 60%",
+                    "40",
+                    "60",
+                    "omar",
+                    final=1.0,
+                ),
+            ),
+            owner_team="sales",
             parents=SUPPORTS_COMPANY,
         ),
         ObjectiveSpec(
@@ -531,6 +615,12 @@ def _three_quarters_back() -> tuple[ObjectiveSpec, ...]:
                     "260",
                     "priya",
                     unit="teams",
+                    final=0.65,
+                    score=0.5,
+                    score_reason=(
+                        "A bulk import created test teams that count as active; without them we "
+                        "reached about 205."
+                    ),
                 ),
                 KRSpec(
                     "Launch the mobile app",
@@ -567,6 +657,24 @@ def _three_quarters_back() -> tuple[ObjectiveSpec, ...]:
             (_pct("5% more revenue", "0", "5", "omar"),),
             owner_team="sales",
             kind="committed",
+            parents=SUPPORTS_COMPANY,
+        ),
+        ObjectiveSpec(
+            "sales-partners",
+            "Open a second sales channel",
+            (
+                KRSpec("Sign 2 reseller partners", "0", "2", "omar", unit="partners", final=1.0),
+                KRSpec(
+                    "Train 4 partner sales reps",
+                    "0",
+                    "4",
+                    "omar",
+                    unit="reps",
+                    result_type="output",
+                    final=1.0,
+                ),
+            ),
+            owner_team="sales",
             parents=SUPPORTS_COMPANY,
         ),
         ObjectiveSpec(
@@ -680,8 +788,9 @@ def _four_quarters_back() -> tuple[ObjectiveSpec, ...]:
                     "omar",
                     unit="$",
                     kind="currency",
+                    final=1.0,
                 ),
-                _pct("Raise the win rate from 15% to 22%", "15", "22", "omar"),
+                _pct("Raise the win rate from 15% to 22%", "15", "22", "omar", final=1.0),
             ),
             owner_team="sales",
             parents=SUPPORTS_COMPANY,
@@ -699,10 +808,31 @@ def _four_quarters_back() -> tuple[ObjectiveSpec, ...]:
     )
 
 
+def _carry_over(
+    current: tuple[ObjectiveSpec, ...], previous: tuple[ObjectiveSpec, ...], key: str
+) -> tuple[ObjectiveSpec, ...]:
+    """``current`` with a copy of the previous quarter's objective ``key`` before the personal
+    objectives: same words, owner, kind and key results, check-ins starting afresh."""
+    (origin,) = (spec for spec in previous if spec.key == key)
+    copy = replace(
+        origin,
+        key=f"{key}-carried-over",
+        krs=tuple(replace(kr, final=None, score=None, score_reason="") for kr in origin.krs),
+        retro_worked="",
+        retro_change="",
+        carried_from=key,
+    )
+    teams = [spec for spec in current if spec.owner_person is None]
+    people = [spec for spec in current if spec.owner_person is not None]
+    return (*teams, copy, *people)
+
+
+_LAST_QUARTER = _one_quarter_back()
+
 # Offset from the current quarter -> its objectives.
 QUARTERS: dict[int, tuple[ObjectiveSpec, ...]] = {
-    0: _current_quarter(),
-    1: _one_quarter_back(),
+    0: _carry_over(_current_quarter(), _LAST_QUARTER, "product"),
+    1: _LAST_QUARTER,
     2: _two_quarters_back(),
     3: _three_quarters_back(),
     4: _four_quarters_back(),

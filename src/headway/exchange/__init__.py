@@ -3,26 +3,33 @@
 Layout (``format`` "headway-organization", ``version`` 1)::
 
     format, version
-    organization   {name, slug, fiscal_year_start_month, created_at}
+    organization   {name, slug, fiscal_year_start_month, pace_on_track_margin,
+                    pace_at_risk_margin, reminder_weekday, coach_disabled_rules, created_at}
     users          [{username, email, full_name, first_name, last_name, is_active, password,
                      date_joined, last_login}]                       by username
-    memberships    [{user, role, title, created_at}]                 by username
+    memberships    [{user, role, title, checkin_reminders, reminder_weekday, created_at}]
+                                                                     by username
     teams          [{slug, name, parent, description, okrs_enabled, created_at,
                      members: [{user, is_lead}]}]                    parents first, by slug
     cycles         [{name, kind, start, end, state}]                 by start, name
     kpis           [{key, name, ..., measurements: [{ref, period, value, ...}],
                      benchmarks: [{ref, name, value, source, observed_on}]}]   by key
     objectives     [{ref, cycle, title, ..., owner_team | owner_person, parents: [ref],
-                     key_results: [{ref, ..., kpi, checkins: [{ref, value, ...}]}]}]
-    rollups        [{cycle, team, progress, updated_at}]
+                     score, retro_worked, retro_change, origin: ref, origin_kind,
+                     key_results: [{ref, ..., kpi, score, score_reason, graded_at, graded_by,
+                                    checkins: [{ref, value, ...}]}]}]
+    rollups        [{cycle, team, progress, score, updated_at}]
     api_tokens     [{ref, user, name, prefix, digest, scope, created_at, last_used_at,
                      revoked_at}]
+    checkin_reminders [{user, week, sent_at, key_results}]          by username, week
     audit_events   [{action, actor, object_type, object | object_id, before, after,
                      created_at}]                                    oldest first
 
 No database ids: users and members are named by username, teams by slug, cycles by name, KPIs
 by key, the organization by its slug, everything else by an export-local ``ref`` ("o1", "k1",
-"c1", "m1", "b1", "t1"). Decimals are exact strings, dates and times ISO 8601 in UTC. Passwords
+"c1", "m1", "b1", "t1"). An objective's ``parents`` and ``origin`` (what it was carried over or
+duplicated from) are such refs and may point at any objective of the file, in any cycle, before
+or after it. Decimals are exact strings, dates and times ISO 8601 in UTC. Passwords
 are Django password hashes. ``export_organization(import_organization(x))`` equals ``x`` for
 every ``x`` made by ``export_organization`` (when the users were new to the database).
 """

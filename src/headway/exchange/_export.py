@@ -18,7 +18,15 @@ from headway.exchange._common import (
 )
 from headway.exchange._kpi_engine import Exported
 from headway.kpis.models import Benchmark, Kpi, Measurement
-from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Rollup
+from headway.okrs.models import (
+    Alignment,
+    CheckIn,
+    CheckinReminder,
+    Cycle,
+    KeyResult,
+    Objective,
+    Rollup,
+)
 from headway.orgs.models import ApiToken, Membership, Organization, Team, TeamMember, User
 
 
@@ -153,6 +161,10 @@ def export_organization(org: Organization) -> dict[str, Any]:
                     "progress": kr.progress,
                     "confidence": kr.confidence,
                     "last_checkin_at": dt_out(kr.last_checkin_at),
+                    "score": kr.score,
+                    "score_reason": kr.score_reason,
+                    "graded_at": dt_out(kr.graded_at),
+                    "graded_by": member.get(kr.graded_by_id) if kr.graded_by_id else None,
                     "position": kr.position,
                     "created_at": dt_out(kr.created_at),
                     "updated_at": dt_out(kr.updated_at),
@@ -172,6 +184,12 @@ def export_organization(org: Organization) -> dict[str, Any]:
                 "status": o.status,
                 "weight": dec_out(o.weight, WEIGHT_PLACES),
                 "progress": o.progress,
+                "score": o.score,
+                "retro_worked": o.retro_worked,
+                "retro_change": o.retro_change,
+                # By reference, like parents: the origin may be in another cycle, later in the file.
+                "origin": objective_ref.get(o.origin_id) if o.origin_id else None,
+                "origin_kind": o.origin_kind,
                 "position": o.position,
                 "parents": [objective_ref[p] for p in sorted(parents[o.pk], key=rank.__getitem__)],
                 "created_at": dt_out(o.created_at),
@@ -213,6 +231,9 @@ def export_organization(org: Organization) -> dict[str, Any]:
             "name": org.name,
             "slug": org.slug,
             "fiscal_year_start_month": org.fiscal_year_start_month,
+            "pace_on_track_margin": org.pace_on_track_margin,
+            "pace_at_risk_margin": org.pace_at_risk_margin,
+            "reminder_weekday": org.reminder_weekday,
             "coach_disabled_rules": list(org.coach_disabled_rules),
             "created_at": dt_out(org.created_at),
         },
@@ -237,6 +258,8 @@ def export_organization(org: Organization) -> dict[str, Any]:
                 "user": m.user.username,
                 "role": m.role,
                 "title": m.title,
+                "checkin_reminders": m.checkin_reminders,
+                "reminder_weekday": m.reminder_weekday,
                 "created_at": dt_out(m.created_at),
             }
             for m in sorted(memberships, key=lambda m: m.user.username)
@@ -271,11 +294,24 @@ def export_organization(org: Organization) -> dict[str, Any]:
                 "cycle": cycle_name.get(r.cycle_id),
                 "team": team_slug.get(r.team_id) if r.team_id else None,
                 "progress": r.progress,
+                "score": r.score,
                 "updated_at": dt_out(r.updated_at),
             }
             for r in rollups
         ],
         "api_tokens": tokens_out,
+        "checkin_reminders": [
+            {
+                "user": member[c.membership_id],
+                "week": date_out(c.week),
+                "sent_at": dt_out(c.sent_at),
+                "key_results": c.key_results,
+            }
+            for c in sorted(
+                CheckinReminder.objects.filter(membership__organization_id=oid),
+                key=lambda c: (member[c.membership_id], c.week),
+            )
+        ],
         "audit_events": [_event(e, username, refs) for e in events],
     }
 

@@ -25,7 +25,15 @@ from headway.kpis.models import (
     RawEvent,
     XmrBaseline,
 )
-from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Rollup
+from headway.okrs.models import (
+    Alignment,
+    CheckIn,
+    CheckinReminder,
+    Cycle,
+    KeyResult,
+    Objective,
+    Rollup,
+)
 from headway.orgs.choices import Role
 from headway.orgs.models import ApiToken, Membership, Organization, Team, TeamMember, User
 
@@ -42,6 +50,7 @@ TOP_KEYS = [
     "objectives",
     "rollups",
     "api_tokens",
+    "checkin_reminders",
     "audit_events",
 ]
 BATCH = 500
@@ -84,11 +93,14 @@ class Importer:
         self.benchmarks: list[Benchmark] = []
         self.engine = _kpi_engine.Imported()
         self.objectives: list[Objective] = []
+        # (copy, origin): written once both have ids, the origin may come later in the file.
+        self.origins: list[tuple[Objective, Objective]] = []
         self.alignments: list[Alignment] = []
         self.key_results: list[KeyResult] = []
         self.checkins: list[CheckIn] = []
         self.rollups: list[Rollup] = []
         self.tokens: list[ApiToken] = []
+        self.reminders: list[CheckinReminder] = []
         self.events: list[tuple[AuditEvent, models.Model | None]] = []
 
     # --- reading ------------------------------------------------------------------------------
@@ -116,6 +128,7 @@ class Importer:
         _import_okrs.read_objectives(self, data)
         _import_okrs.read_rollups(self, data)
         self._tokens(data)
+        self._reminders(data)
         self._events(data)
 
     def ref(self, model: type[models.Model], ref: str, obj: models.Model, path: str) -> None:
@@ -158,7 +171,16 @@ class Importer:
         d = r.obj(
             value,
             p,
-            ["name", "slug", "fiscal_year_start_month", "coach_disabled_rules", "created_at"],
+            [
+                "name",
+                "slug",
+                "fiscal_year_start_month",
+                "pace_on_track_margin",
+                "pace_at_risk_margin",
+                "reminder_weekday",
+                "coach_disabled_rules",
+                "created_at",
+            ],
         )
         org = self.org
         org.name = r.text(
@@ -180,6 +202,11 @@ class Importer:
         org.fiscal_year_start_month = r.integer(
             d, p, "fiscal_year_start_month", low=1, high=12, default=1
         )
+        org.pace_on_track_margin = r.fraction(d, p, "pace_on_track_margin", default=0.15)
+        org.pace_at_risk_margin = r.fraction(d, p, "pace_at_risk_margin", default=0.33)
+        if org.pace_at_risk_margin < org.pace_on_track_margin:
+            r.fail(f"{p}.pace_at_risk_margin", "must not be below pace_on_track_margin")
+        org.reminder_weekday = r.integer(d, p, "reminder_weekday", low=0, high=6, default=4)
         disabled = d.get("coach_disabled_rules", [])
         if not isinstance(disabled, list) or not all(isinstance(x, str) for x in disabled):
             r.fail(f"{p}.coach_disabled_rules", "must be a list of rule ids")
@@ -250,7 +277,11 @@ class Importer:
 
     def _memberships(self, data: dict[str, Any]) -> None:
         for p, value in r.items(data, "", "memberships"):
-            d = r.obj(value, p, ["user", "role", "title", "created_at"])
+            d = r.obj(
+                value,
+                p,
+                ["user", "role", "title", "checkin_reminders", "reminder_weekday", "created_at"],
+            )
             user = self.lookup(d, p, "user", self.users, "user", required=True)
             if user.username in self.members:
                 r.fail(r.join(p, "user"), f"{user.username!r} is listed twice")
@@ -259,6 +290,10 @@ class Importer:
                 user=user,
                 role=r.choice(d, p, "role", Role.values, default=Role.MEMBER),
                 title=r.text(d, p, "title", max_length=max_length(Membership, "title")),
+                checkin_reminders=r.boolean(d, p, "checkin_reminders", default=True),
+                reminder_weekday=r.integer(
+                    d, p, "reminder_weekday", low=0, high=6, default=None, null=True
+                ),
                 created_at=self.stamp(d, p, "created_at"),
             )
             self.members[user.username] = member
@@ -392,6 +427,25 @@ class Importer:
                 "give audit events that refer to it an object_id instead)",
             )
 
+    def _reminders(self, data: dict[str, Any]) -> None:
+        seen: set[tuple[str, dt.date]] = set()
+        for p, value in r.items(data, "", "checkin_reminders"):
+            d = r.obj(value, p, ["user", "week", "sent_at", "key_results"])
+            reminder = CheckinReminder(
+                organization=self.org,
+                membership=self.lookup(d, p, "user", self.members, "member", required=True),
+                week=r.date(d, p, "week"),
+                sent_at=r.datetime(d, p, "sent_at", default=r.REQUIRED),
+                key_results=r.integer(d, p, "key_results", low=0, high=r.INT_MAX),
+            )
+            if reminder.week.weekday() != 0:
+                r.fail(r.join(p, "week"), "must be a Monday (the week the reminder is about)")
+            key = (reminder.membership.user.username, reminder.week)
+            if key in seen:
+                r.fail(p, "a second reminder for the same person and week")
+            seen.add(key)
+            self.reminders.append(reminder)
+
     def _events(self, data: dict[str, Any]) -> None:
         for p, value in r.items(data, "", "audit_events"):
             d = r.obj(
@@ -464,11 +518,13 @@ class Importer:
         _create(Benchmark, self.benchmarks)
         self._write_engine()
         _create(Objective, self.objectives, ["created_at", "updated_at"])
+        _link_origins(self.origins)
         _create(Alignment, self.alignments)
         _create(KeyResult, self.key_results, ["created_at", "updated_at"])
         _create(CheckIn, self.checkins)
         _create(Rollup, self.rollups, ["updated_at"])
         _create(ApiToken, self.tokens, ["created_at"])
+        _create(CheckinReminder, self.reminders)
         events = []
         for event, target in self.events:
             if target is not None:
@@ -492,6 +548,23 @@ class Importer:
             batch_size=BATCH,
         )
         _create(Notification, [n for n, _, _ in engine.notifications])
+
+
+def _link_origins(pairs: list[tuple[Objective, Objective]]) -> None:
+    """Point copies at their origins, now that both have ids (one UPDATE per copy, batched)."""
+    if not pairs:
+        return
+    meta = Objective._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    column = quote(str(meta.get_field("origin").column))
+    assert meta.pk is not None
+    pk_column = quote(str(meta.pk.column))
+    sql = f"UPDATE {table} SET {column} = %s WHERE {pk_column} = %s"  # noqa: S608 (names, quoted)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[origin.pk, copy.pk] for copy, origin in pairs])
+    for copy, origin in pairs:
+        copy.origin = origin
 
 
 def _create(model: type[models.Model], objs: list[Any], stamps: list[str] | None = None) -> None:

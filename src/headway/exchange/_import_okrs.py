@@ -12,7 +12,13 @@ from headway.exchange import _read as r
 from headway.exchange._common import label, max_length
 from headway.kpis.choices import Aggregation, Cadence, KpiDirection, MeasurementSource
 from headway.kpis.models import Benchmark, Kpi, Measurement
-from headway.okrs.choices import CycleKind, CycleState, KRResultType, ObjectiveStatus
+from headway.okrs.choices import (
+    CycleKind,
+    CycleState,
+    KRResultType,
+    ObjectiveStatus,
+    OriginKind,
+)
 from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Rollup
 
 if TYPE_CHECKING:
@@ -155,6 +161,7 @@ def read_kpis(imp: Importer, data: dict[str, Any]) -> None:
 
 def read_objectives(imp: Importer, data: dict[str, Any]) -> None:
     parent_refs: list[tuple[Objective, Any, str]] = []
+    origin_refs: list[tuple[Objective, str, str]] = []
     objective_keys: list[tuple[str, Any, str]] = []
     kr_keys: list[tuple[str, Any, str]] = []
     for p, value in r.items(data, "", "objectives"):
@@ -173,6 +180,11 @@ def read_objectives(imp: Importer, data: dict[str, Any]) -> None:
                 "status",
                 "weight",
                 "progress",
+                "score",
+                "retro_worked",
+                "retro_change",
+                "origin",
+                "origin_kind",
                 "position",
                 "parents",
                 "created_at",
@@ -205,10 +217,17 @@ def read_objectives(imp: Importer, data: dict[str, Any]) -> None:
             status=r.choice(d, p, "status", ObjectiveStatus.values, default=ObjectiveStatus.ACTIVE),
             weight=r.weight(d, p, "weight"),
             progress=r.fraction(d, p, "progress", default=0.0),
+            score=r.fraction(d, p, "score", default=None, null=True),
+            retro_worked=r.text(d, p, "retro_worked"),
+            retro_change=r.text(d, p, "retro_change"),
+            origin_kind=r.choice(d, p, "origin_kind", OriginKind.values, default=OriginKind.NONE),
             position=r.integer(d, p, "position", low=0, high=r.INT_MAX, default=0),
             created_at=imp.stamp(d, p, "created_at"),
             updated_at=imp.stamp(d, p, "updated_at"),
         )
+        origin = r.text(d, p, "origin", default=None, null=True)
+        if origin is not None:
+            origin_refs.append((objective, origin, r.join(p, "origin")))
         if (objective.owner_team is None) == (objective.owner_person is None):
             r.fail(r.join(p, "owner_team"), "give exactly one owner: owner_team or owner_person")
         imp.own_ref(d, p, Objective, objective)
@@ -223,6 +242,7 @@ def read_objectives(imp: Importer, data: dict[str, Any]) -> None:
             kr_keys.append((kp, id(objective), imp.key_results[-1].key))
     _unique_keys(objective_keys)
     _unique_keys(kr_keys)
+    _origins(imp, origin_refs)
     # Alignments may point forward in the list; they must not make a loop (depth-first search
     # up the parents, iterative so a long chain cannot exhaust the stack).
     known = imp.refs[label(Objective)]
@@ -261,6 +281,30 @@ def read_objectives(imp: Importer, data: dict[str, Any]) -> None:
             else:
                 path.discard(id(node))
                 done.add(id(node))
+
+
+def _origins(imp: Importer, origin_refs: list[tuple[Objective, str, str]]) -> None:
+    """Resolve each copy's origin (any objective of the file, before or after it); an objective
+    cannot descend from itself, directly or through other copies."""
+    known = imp.refs[label(Objective)]
+    origin_of: dict[int, Objective] = {}
+    for objective, ref, p in origin_refs:
+        if ref not in known:
+            r.fail(p, f"unknown objective {ref[:60]!r}")
+        origin = known[ref]
+        assert isinstance(origin, Objective)
+        if origin is objective:
+            r.fail(p, "an objective cannot be its own origin")
+        origin_of[id(objective)] = origin
+        imp.origins.append((objective, origin))
+    for objective, _, p in origin_refs:
+        seen = {id(objective)}
+        node = origin_of.get(id(objective))
+        while node is not None:
+            if id(node) in seen:
+                r.fail(p, "these origins would make a loop")
+            seen.add(id(node))
+            node = origin_of.get(id(node))
 
 
 def _key(d: dict[str, Any], p: str, model: type[Objective] | type[KeyResult]) -> str:
@@ -302,6 +346,10 @@ def _key_result(imp: Importer, objective: Objective, value: Any, p: str) -> None
             "progress",
             "confidence",
             "last_checkin_at",
+            "score",
+            "score_reason",
+            "graded_at",
+            "graded_by",
             "position",
             "created_at",
             "updated_at",
@@ -344,6 +392,10 @@ def _key_result(imp: Importer, objective: Objective, value: Any, p: str) -> None
         progress=r.fraction(d, p, "progress", default=0.0),
         confidence=r.integer(d, p, "confidence", low=0, high=10, default=None, null=True),
         last_checkin_at=r.datetime(d, p, "last_checkin_at", default=None),
+        score=r.fraction(d, p, "score", default=None, null=True),
+        score_reason=r.text(d, p, "score_reason"),
+        graded_at=r.datetime(d, p, "graded_at", default=None),
+        graded_by=imp.lookup(d, p, "graded_by", imp.members, "member"),
         position=r.integer(d, p, "position", low=0, high=r.INT_MAX, default=0),
         created_at=imp.stamp(d, p, "created_at"),
         updated_at=imp.stamp(d, p, "updated_at"),
@@ -371,12 +423,13 @@ def _key_result(imp: Importer, objective: Objective, value: Any, p: str) -> None
 def read_rollups(imp: Importer, data: dict[str, Any]) -> None:
     seen: set[tuple[str, str | None]] = set()
     for p, value in r.items(data, "", "rollups"):
-        d = r.obj(value, p, ["cycle", "team", "progress", "updated_at"])
+        d = r.obj(value, p, ["cycle", "team", "progress", "score", "updated_at"])
         rollup = Rollup(
             organization=imp.org,
             cycle=imp.lookup(d, p, "cycle", imp.cycles, "cycle", required=True),
             team=imp.lookup(d, p, "team", imp.teams, "team"),
             progress=r.fraction(d, p, "progress", default=None, null=True),
+            score=r.fraction(d, p, "score", default=None, null=True),
             updated_at=imp.stamp(d, p, "updated_at"),
         )
         key = (rollup.cycle.name, rollup.team.slug if rollup.team else None)

@@ -20,6 +20,14 @@ class ObjectiveStatus(models.TextChoices):
     ARCHIVED = "archived", "Archived"
 
 
+class OriginKind(models.TextChoices):
+    """How an objective came from another one."""
+
+    NONE = "", "Written here"
+    CARRIED_OVER = "carried_over", "Carried over"
+    DUPLICATED = "duplicated", "Duplicated"
+
+
 class KRResultType(models.TextChoices):
     OUTCOME = "outcome", "Outcome"
     OUTPUT = "output", "Output"

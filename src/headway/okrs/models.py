@@ -15,6 +15,7 @@ from headway.okrs.choices import (
     CycleState,
     KRResultType,
     ObjectiveStatus,
+    OriginKind,
 )
 from headway.orgs.models import Membership, Organization, Team
 
@@ -66,6 +67,18 @@ class Objective(models.Model):
     )
     # Roll-up of the key results, kept current by the services (0..1).
     progress = models.FloatField(default=0.0)
+    # The graded score: weighted mean of the key results' scores, set while grading (0..1).
+    score = models.FloatField(null=True, blank=True)
+    # Retrospective, written at the end of the cycle.
+    retro_worked = models.TextField("What worked", blank=True)
+    retro_change = models.TextField("What to change", blank=True)
+    # The objective this one was carried over or duplicated from; the origin keeps its history.
+    origin = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies"
+    )
+    origin_kind = models.CharField(
+        max_length=12, choices=OriginKind.choices, blank=True, default=OriginKind.NONE
+    )
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -86,6 +99,13 @@ class Objective(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(progress__gte=0, progress__lte=1), name="objective_progress_0_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=1),
+                name="objective_score_0_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(origin_kind__in=OriginKind.values), name="objective_origin_kind_valid"
             ),
         ]
 
@@ -145,6 +165,14 @@ class KeyResult(models.Model):
     progress = models.FloatField(default=0.0)
     confidence = models.PositiveSmallIntegerField(null=True, blank=True)
     last_checkin_at = models.DateTimeField(null=True, blank=True)
+    # The end-of-cycle grade on the 0.1 grid; a score other than the default from progress
+    # carries the grader's reason.
+    score = models.FloatField(null=True, blank=True)
+    score_reason = models.TextField(blank=True)
+    graded_at = models.DateTimeField(null=True, blank=True)
+    graded_by = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -162,6 +190,10 @@ class KeyResult(models.Model):
             models.CheckConstraint(
                 condition=Q(confidence__isnull=True) | Q(confidence__gte=0, confidence__lte=10),
                 name="kr_confidence_0_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=1),
+                name="kr_score_0_1",
             ),
         ]
 
@@ -206,6 +238,8 @@ class Rollup(models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="rollups")
     team = models.ForeignKey(Team, null=True, on_delete=models.CASCADE, related_name="rollups")
     progress = models.FloatField(null=True)
+    # Weighted mean of the objectives' graded scores, once grading has started.
+    score = models.FloatField(null=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -220,3 +254,24 @@ class Rollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team_id or 'organization'} in {self.cycle_id}: {self.progress}"
+
+
+class CheckinReminder(models.Model):
+    """A weekly check-in digest sent to one person: at most one per person and week."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="checkin_reminders_sent"
+    )
+    week = models.DateField(help_text="The Monday of the week the digest is about.")
+    sent_at = models.DateTimeField()
+    key_results = models.PositiveIntegerField(help_text="How many key results it listed.")
+
+    class Meta:
+        ordering = ["-week", "membership_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "week"], name="checkin_reminder_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id} for the week of {self.week}"

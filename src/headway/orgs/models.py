@@ -25,6 +25,12 @@ class Organization(models.Model):
     fiscal_year_start_month = models.PositiveSmallIntegerField(default=1)
     # Coach rules this organization switched off (rule ids of headway.core.coach).
     coach_disabled_rules = models.JSONField(default=list, blank=True)
+    # Pace cut-offs: on track while progress >= expected - on_track_margin, at risk while
+    # progress >= expected - at_risk_margin, off track below.
+    pace_on_track_margin = models.FloatField(default=0.15)
+    pace_at_risk_margin = models.FloatField(default=0.33)
+    # The weekday (0 Monday .. 6 Sunday) the check-in digest goes out, unless a person chose.
+    reminder_weekday = models.PositiveSmallIntegerField(default=4)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -33,7 +39,16 @@ class Organization(models.Model):
             models.CheckConstraint(
                 condition=Q(fiscal_year_start_month__gte=1, fiscal_year_start_month__lte=12),
                 name="org_fiscal_month_1_12",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(pace_on_track_margin__gte=0)
+                & Q(pace_at_risk_margin__gte=models.F("pace_on_track_margin"))
+                & Q(pace_at_risk_margin__lte=1),
+                name="org_pace_margins_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(reminder_weekday__lte=6), name="org_reminder_weekday_0_6"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -49,6 +64,10 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     title = models.CharField(max_length=120, blank=True)
+    # The weekly check-in digest: whether this person gets it, and on which weekday (0 Monday
+    # .. 6 Sunday; empty: the organization's day).
+    checkin_reminders = models.BooleanField(default=True)
+    reminder_weekday = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -58,6 +77,10 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization", "user"], name="membership_unique"),
             models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+            models.CheckConstraint(
+                condition=Q(reminder_weekday__isnull=True) | Q(reminder_weekday__lte=6),
+                name="membership_reminder_weekday_0_6",
+            ),
         ]
 
     def __str__(self) -> str:
