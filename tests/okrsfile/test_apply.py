@@ -397,7 +397,7 @@ def test_a_new_closed_cycle_is_built_then_closed(run: Run, write: Write, world: 
     cycle = Cycle.objects.get(organization=world.org, name="2026-Q3")
     assert cycle.state == CycleState.CLOSED
     assert cycle.objectives.get().key_results.get().key == "signups"
-    assert actions(since)[:1] == ["cycle.create"] and actions(since)[-1] == "cycle.update"
+    assert actions(since)[:1] == ["cycle.create"] and actions(since)[-1] == "cycle.transition"
     assert run("apply", path, "--user", "alice").stdout.startswith("No changes")
 
     more = text.replace(
@@ -528,3 +528,29 @@ def test_a_key_result_can_follow_its_kpi_from_the_file(
     (message,) = error_lines(refused)
     assert "follows_kpi" in message and "linked" in message
     assert KeyResult.objects.get(key="onboarding-nps").kpi == kpi
+
+
+def test_a_cycle_moves_forward_step_by_step_and_never_back(
+    run: Run, write: Write, world: World
+) -> None:
+    path = write(WORLD_FILE.replace("state: active", "state: closed", 1))
+    since = last_event()
+
+    result = run("apply", path, "--user", "alice")
+
+    assert result.exit_code == 0, result.output
+    world.cycle.refresh_from_db()
+    assert world.cycle.state == CycleState.CLOSED
+    steps = AuditEvent.objects.filter(pk__gt=since, action="cycle.transition").order_by("pk")
+    assert [(e.before, e.after) for e in steps] == [
+        ({"state": "active"}, {"state": "grading"}),
+        ({"state": "grading"}, {"state": "closed"}),
+    ]
+
+    back = write(WORLD_FILE)  # active again: a reopen, which needs a reason
+    (line,) = error_lines(run("apply", back, "--user", "alice"))
+    assert line.endswith(
+        "a closed cycle can only be reopened by an admin, with a reason (back to grading)"
+    )
+    world.cycle.refresh_from_db()
+    assert world.cycle.state == CycleState.CLOSED

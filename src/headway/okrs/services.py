@@ -21,7 +21,6 @@ from headway import core
 from headway.audit import services as audit
 from headway.core.tree import descendants
 from headway.errors import (
-    NotFound,
     Problems,
     ValidationFailed,
     to_choice,
@@ -188,17 +187,14 @@ def create_cycle(
 def update_cycle(*, actor: Membership, cycle: Cycle, **data: Any) -> Cycle:
     """Change a cycle's name, kind, dates or state (admins only).
 
-    ``data`` holds only the fields to change: name, kind, start, end, state.
+    ``data`` holds only the fields to change: name, kind, start, end, state. A state change
+    must be the one step forward (``headway.okrs.cycles.transition_cycle`` does the same with
+    nothing else); going back is ``reopen_cycle``, which needs a reason.
     """
+    from headway.okrs import cycles  # it builds on the scores, which build on the models
+
     _ensure_admin(actor)
-    found = (
-        Cycle.objects.select_for_update()
-        .filter(pk=cycle.pk, organization_id=actor.organization_id)
-        .first()
-    )
-    if found is None:
-        raise NotFound("cycle", cycle.pk)
-    cycle = found
+    cycle = cycles.locked(actor, cycle)
     before = audit.snapshot(cycle)
     problems = Problems()
     if "name" in data:
@@ -209,14 +205,18 @@ def update_cycle(*, actor: Membership, cycle: Cycle, **data: Any) -> Cycle:
         cycle.name = name
     if "kind" in data:
         cycle.kind = problems.check(to_choice, data["kind"], "kind", CycleKind.values) or ""
-    if "state" in data:
-        cycle.state = problems.check(to_choice, data["state"], "state", CycleState.values) or ""
+    moved = "state" in data and data["state"] != before["state"]
+    if moved:
+        problems.check(cycles.check_forward_move, before["state"], data["state"])
+        cycle.state = data["state"]
     cycle.start = data.get("start", cycle.start)
     cycle.end = data.get("end", cycle.end)
     if cycle.end <= cycle.start:
         problems.add("end", "must be after the start")
     problems.raise_any()
     cycle.save()
+    if moved:
+        cycles.entered(cycle)
     audit.record(
         organization_id=cycle.organization_id,
         actor_id=actor.user_id,
@@ -525,8 +525,6 @@ def record_checkin(
         .select_related("objective__cycle")
         .get(pk=key_result.pk)
     )
-    if kr.objective.cycle.state == CycleState.CLOSED:
-        raise ValidationFailed({"key_result": "the cycle is closed: no more check-ins"})
     at = at or timezone.now()
     return store_checkin(
         kr,
@@ -554,8 +552,11 @@ def store_checkin(
     """Write a checked check-in; with ``takes_value`` the key result shows it, and the
     objective, its team and the organization move with it. Audited, in the caller's transaction.
 
-    ``kpi_period`` marks a check-in that a followed KPI's value made (no author).
+    ``kpi_period`` marks a check-in that a followed KPI's value made (no author). A closed
+    cycle takes none: its values are what was graded.
     """
+    if kr.objective.cycle.state == CycleState.CLOSED:
+        raise ValidationFailed({"cycle": "the cycle is closed: no more check-ins"})
     before = audit.snapshot(kr, ["current", "progress", "confidence"])
     checkin = CheckIn.objects.create(
         organization_id=kr.organization_id,

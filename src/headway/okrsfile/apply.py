@@ -21,6 +21,7 @@ from django.db import transaction
 from headway.errors import ValidationFailed
 from headway.kpis import services as kpi_services
 from headway.kpis.models import Kpi
+from headway.okrs import cycles
 from headway.okrs import services as okr_services
 from headway.okrs.choices import CycleState
 from headway.okrs.models import Cycle, KeyResult, Objective
@@ -131,7 +132,7 @@ class _Writer:
         self._objectives()
         for change, cycle in self.closing:
             with self.step(change):
-                okr_services.update_cycle(actor=self.actor, cycle=cycle, state=CycleState.CLOSED)
+                cycles.advance_cycle(actor=self.actor, cycle=cycle, to=CycleState.CLOSED)
         for kind in ("kpi", "team"):
             for change in plan.of(kind, "delete"):
                 self._delete(change)
@@ -223,11 +224,16 @@ class _Writer:
                     self.closing.append((change, cycle))
                 return
             data = {f.name: f.after for f in change.fields}
-            if data.get("state") == CycleState.CLOSED:
-                self.closing.append((change, self.cycles[entry.key]))
-                del data["state"]
+            state = data.pop("state", None)
             if data:
                 okr_services.update_cycle(actor=self.actor, cycle=self.cycles[entry.key], **data)
+            if state == CycleState.CLOSED:
+                self.closing.append((change, self.cycles[entry.key]))
+            elif state is not None:
+                # A file says where the cycle should be: forward moves are walked step by step.
+                self.cycles[entry.key] = cycles.advance_cycle(
+                    actor=self.actor, cycle=self.cycles[entry.key], to=state
+                )
 
     # --- objectives and key results --------------------------------------------------------------
 

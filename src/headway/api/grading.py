@@ -1,0 +1,172 @@
+"""API routes of the quarterly rhythm: moving cycles on, reopening them, grading, scores, and
+the organization's fiscal year."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from headway import core
+from headway.api.auth import actor, writer
+from headway.okrs import cycles, grading, scoreboard
+from headway.okrs.models import Cycle, KeyResult, Objective
+from headway.orgs.accessors import get_for
+
+router = Router(tags=["grading"])
+
+
+class CycleStateOut(Schema):
+    id: int
+    name: str
+    kind: str
+    start: dt.date
+    end: dt.date
+    state: str
+
+
+class TransitionIn(Schema):
+    to: str
+
+
+class ReopenIn(Schema):
+    reason: str = ""
+
+
+class GradeIn(Schema):
+    # Any JSON value: the service answers a bad one with a message naming "score".
+    score: Any = None
+    reason: str = ""
+
+
+class GradeOut(Schema):
+    id: int
+    score: float | None
+    default_score: float
+    score_reason: str
+    graded_at: dt.datetime | None
+    graded_by_id: int | None
+    objective_id: int
+    objective_score: float | None
+
+
+class ObjectiveScoreOut(Schema):
+    id: int
+    title: str
+    kind: str
+    owner_team_id: int | None
+    owner_person_id: int | None
+    progress: float
+    score: float | None
+    expected_score: float
+
+
+class TeamScoreOut(Schema):
+    team_id: int | None
+    name: str
+    progress: float | None
+    score: float | None
+
+
+class ScoresOut(Schema):
+    cycle: CycleStateOut
+    objectives: list[ObjectiveScoreOut]
+    teams: list[TeamScoreOut]
+    organization: TeamScoreOut
+
+
+class FiscalYearIn(Schema):
+    fiscal_year_start_month: Any = None
+
+
+class FiscalYearOut(Schema):
+    fiscal_year_start_month: int
+
+
+@router.post("/cycles/{cycle_id}/transition", response=CycleStateOut)
+def transition_cycle(request: HttpRequest, cycle_id: int, payload: TransitionIn) -> Cycle:
+    me = writer(request)
+    return cycles.transition_cycle(actor=me, cycle=get_for(me, Cycle, cycle_id), to=payload.to)
+
+
+@router.post("/cycles/{cycle_id}/reopen", response=CycleStateOut)
+def reopen_cycle(request: HttpRequest, cycle_id: int, payload: ReopenIn) -> Cycle:
+    me = writer(request)
+    return cycles.reopen_cycle(actor=me, cycle=get_for(me, Cycle, cycle_id), reason=payload.reason)
+
+
+def _grade_out(kr: KeyResult) -> dict[str, Any]:
+    objective_score = Objective.objects.filter(pk=kr.objective_id).values_list("score", flat=True)
+    return {
+        "id": kr.pk,
+        "score": kr.score,
+        "default_score": core.default_score(kr.progress),
+        "score_reason": kr.score_reason,
+        "graded_at": kr.graded_at,
+        "graded_by_id": kr.graded_by_id,
+        "objective_id": kr.objective_id,
+        "objective_score": objective_score.first(),
+    }
+
+
+@router.put("/key-results/{kr_id}/grade", response=GradeOut)
+def grade_key_result(request: HttpRequest, kr_id: int, payload: GradeIn) -> dict[str, Any]:
+    me = writer(request)
+    kr = get_for(me, KeyResult, kr_id, select=("objective",))
+    graded = grading.grade_key_result(
+        actor=me, key_result=kr, score=payload.score, reason=payload.reason
+    )
+    return _grade_out(graded)
+
+
+@router.delete("/key-results/{kr_id}/grade", response=GradeOut)
+def clear_grade(request: HttpRequest, kr_id: int) -> dict[str, Any]:
+    me = writer(request)
+    kr = get_for(me, KeyResult, kr_id, select=("objective",))
+    return _grade_out(grading.clear_grade(actor=me, key_result=kr))
+
+
+@router.get("/cycles/{cycle_id}/scores", response=ScoresOut)
+def cycle_scores(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
+    cycle = get_for(actor(request), Cycle, cycle_id)
+    data = scoreboard.cycle_scores(cycle)
+    return {
+        "cycle": cycle,
+        "objectives": [
+            {
+                "id": o.pk,
+                "title": o.title,
+                "kind": o.kind,
+                "owner_team_id": o.owner_team_id,
+                "owner_person_id": o.owner_person_id,
+                "progress": o.progress,
+                "score": o.score,
+                "expected_score": core.expected_score(core.ObjectiveKind(o.kind)),
+            }
+            for o in data.objectives
+        ],
+        "teams": [
+            {"team_id": t.team.pk, "name": t.team.name, "progress": t.progress, "score": t.score}
+            for t in data.teams
+            if t.team is not None
+        ],
+        "organization": {
+            "team_id": None,
+            "name": request.membership.organization.name,  # type: ignore[attr-defined]
+            "progress": data.organization.progress,
+            "score": data.organization.score,
+        },
+    }
+
+
+@router.get("/organization/fiscal-year", response=FiscalYearOut)
+def get_fiscal_year(request: HttpRequest) -> dict[str, Any]:
+    return {"fiscal_year_start_month": actor(request).organization.fiscal_year_start_month}
+
+
+@router.patch("/organization/fiscal-year", response=FiscalYearOut)
+def set_fiscal_year(request: HttpRequest, payload: FiscalYearIn) -> dict[str, Any]:
+    org = cycles.set_fiscal_year_start(actor=writer(request), month=payload.fiscal_year_start_month)
+    return {"fiscal_year_start_month": org.fiscal_year_start_month}
