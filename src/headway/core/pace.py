@@ -31,7 +31,11 @@ _LABELS = {
 
 @dataclass(frozen=True, slots=True)
 class PaceThresholds:
-    """How far progress may trail the expected progress before each status kicks in."""
+    """How far progress may trail the expected progress before each status kicks in.
+
+    Both are shares of the cycle, so neither may exceed 1: a margin of 1 already lets any
+    progress count.
+    """
 
     on_track: float = 0.15
     at_risk: float = 0.33
@@ -41,10 +45,10 @@ class PaceThresholds:
         if not (
             math.isfinite(self.on_track)
             and math.isfinite(self.at_risk)
-            and 0 <= self.on_track <= self.at_risk
+            and 0 <= self.on_track <= self.at_risk <= 1
         ):
             raise ValueError(
-                f"need 0 <= on_track <= at_risk, got {self.on_track!r} and {self.at_risk!r}"
+                f"need 0 <= on_track <= at_risk <= 1, got {self.on_track!r} and {self.at_risk!r}"
             )
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django.utils import timezone
 
 from headway import core
-from headway.okrs.models import Cycle, KeyResult
+from headway.okrs.models import CheckIn, Cycle, KeyResult
+from headway.orgs.models import Organization
 
 
 def _f(value: Decimal | None) -> float | None:
@@ -43,5 +44,64 @@ def expected_progress(cycle: Cycle, now: dt.datetime) -> float:
     return core.expected_progress(start=start, end=end, now=now)
 
 
+def organization_thresholds(organization: Organization) -> core.PaceThresholds:
+    return core.PaceThresholds(
+        on_track=organization.pace_on_track_margin, at_risk=organization.pace_at_risk_margin
+    )
+
+
+def cycle_thresholds(cycle: Cycle) -> core.PaceThresholds:
+    """The pace cut-offs of the cycle's organization.
+
+    Selectors join the organization with the cycle (``select_related("cycle__organization")``)
+    and pages attach the acting person's (``views.common.with_organization``), so this reads no
+    row; a cycle loaded without it costs one query.
+    """
+    return organization_thresholds(cycle.organization)
+
+
 def pace(progress: float, cycle: Cycle, now: dt.datetime) -> core.PaceStatus:
-    return core.pace_status(progress=progress, expected=expected_progress(cycle, now))
+    """On track, at risk or off track, with the cut-offs of the cycle's organization."""
+    return core.pace_status(
+        progress=progress,
+        expected=expected_progress(cycle, now),
+        thresholds=cycle_thresholds(cycle),
+    )
+
+
+def key_result_forecast(
+    kr: KeyResult, checkins: Iterable[CheckIn], cycle: Cycle, now: dt.datetime
+) -> core.Forecast | None:
+    """The KR's value and progress projected to the cycle's end from its check-ins."""
+    start, end = cycle_bounds(cycle)
+    return core.forecast(
+        kind=core.KRKind(kr.kind),
+        direction=core.Direction(kr.direction),
+        start_value=float(kr.start),
+        target=float(kr.target),
+        observations=[core.Observation(at=c.created_at, value=float(c.value)) for c in checkins],
+        cycle_start=start,
+        cycle_end=end,
+        now=now,
+    )
+
+
+def objective_forecast(
+    rows: Sequence[tuple[KeyResult, core.Forecast | None]],
+) -> float | None:
+    """Projected progress of an objective at cycle end: the weighted mean of its key results'
+    forecast progress. A key result with nothing to project from counts at its progress today;
+    with no forecast at all there is nothing to say (None)."""
+    if not any(f is not None for _, f in rows):
+        return None
+    return weighted_progress(
+        (kr.progress if f is None else f.progress, kr.weight) for kr, f in rows
+    )
+
+
+def latest_confidence(key_results: Iterable[KeyResult]) -> int | None:
+    """The confidence of the most recent check-in among these key results (None before any)."""
+    checked = [kr for kr in key_results if kr.last_checkin_at and kr.confidence is not None]
+    if not checked:
+        return None
+    return max(checked, key=lambda kr: (kr.last_checkin_at, kr.pk)).confidence

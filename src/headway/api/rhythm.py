@@ -1,0 +1,240 @@
+"""API routes of the quarterly rhythm (rhythm): what is at risk, overdue check-ins, the weekly
+digest settings and the organization's pace cut-offs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Schema
+
+from headway.api.auth import actor, writer
+from headway.api.types import Id
+from headway.errors import NotFound
+from headway.okrs import at_risk as reads
+from headway.okrs import rhythm_services, selectors
+from headway.okrs.models import Cycle
+from headway.okrs.reminders import digest_weekday
+from headway.orgs.accessors import get_for
+from headway.orgs.models import Membership, Organization, Team
+
+router = Router(tags=["rhythm"])
+
+
+class AtRiskFilters(Schema):
+    cycle: Id | None = None
+    team: Id | None = None
+
+
+class KeyResultBehindOut(Schema):
+    id: int
+    title: str
+    owner_id: int | None
+    pace: str
+    progress: float
+    expected: float
+    forecast_progress: float | None
+    forecast_value: float | None
+    confidence: int | None
+
+
+class ObjectiveBehindOut(Schema):
+    id: int
+    title: str
+    pace: str
+    progress: float
+    expected: float
+    forecast_progress: float | None
+    confidence: int | None
+    behind: bool
+    key_results: list[KeyResultBehindOut]
+
+
+class GroupOut(Schema):
+    team_id: int | None
+    person_id: int | None
+    name: str
+    objectives: list[ObjectiveBehindOut]
+
+
+class AtRiskOut(Schema):
+    cycle_id: int
+    expected: float
+    on_track_margin: float
+    at_risk_margin: float
+    groups: list[GroupOut]
+
+
+def _at_risk_out(data: reads.AtRisk, organization: Organization) -> dict[str, Any]:
+    def kr_out(entry: reads.KeyResultEntry) -> dict[str, Any]:
+        return {
+            "id": entry.kr.pk,
+            "title": entry.kr.title,
+            "owner_id": entry.kr.owner_id,
+            "pace": entry.pace.value,
+            "progress": entry.kr.progress,
+            "expected": data.expected,
+            "forecast_progress": entry.forecast.progress if entry.forecast else None,
+            "forecast_value": entry.forecast.value if entry.forecast else None,
+            "confidence": entry.confidence,
+        }
+
+    return {
+        "cycle_id": data.cycle.pk,
+        "expected": data.expected,
+        "on_track_margin": organization.pace_on_track_margin,
+        "at_risk_margin": organization.pace_at_risk_margin,
+        "groups": [
+            {
+                "team_id": g.team.pk if g.team else None,
+                "person_id": g.person.pk if g.person else None,
+                "name": g.name,
+                "objectives": [
+                    {
+                        "id": o.objective.pk,
+                        "title": o.objective.title,
+                        "pace": o.pace.value,
+                        "progress": o.objective.progress,
+                        "expected": data.expected,
+                        "forecast_progress": o.forecast,
+                        "confidence": o.confidence,
+                        "behind": o.behind,
+                        "key_results": [kr_out(k) for k in o.key_results],
+                    }
+                    for o in g.objectives
+                ],
+            }
+            for g in data.groups
+        ],
+    }
+
+
+@router.get("/at-risk", response=AtRiskOut)
+def at_risk(request: HttpRequest, filters: Query[AtRiskFilters]) -> dict[str, Any]:
+    """Active objectives and key results of a cycle (default: the current one) whose pace is at
+    risk or off track, by team then personal objectives by person; ``team`` keeps that team,
+    the teams below it and their people."""
+    membership = actor(request)
+    org_id = membership.organization_id
+    if filters.cycle is not None:
+        cycle = get_for(membership, Cycle, filters.cycle)
+    else:
+        found = selectors.current_cycle(org_id, timezone.localdate())
+        if found is None:
+            raise NotFound("cycle", "current")
+        cycle = found
+    if filters.team is not None:
+        get_for(membership, Team, filters.team)
+    # The person's organization is loaded already: it holds the pace cut-offs.
+    cycle.organization = membership.organization
+    data = reads.at_risk(org_id, cycle, timezone.now(), team_id=filters.team)
+    return _at_risk_out(data, membership.organization)
+
+
+class OverdueOut(Schema):
+    id: int
+    title: str
+    objective_id: int
+    objective_title: str
+    cycle_id: int
+    last_checkin_at: dt.datetime | None
+    confidence: int | None
+
+
+@router.get("/me/overdue", response=list[OverdueOut])
+def my_overdue(request: HttpRequest) -> list[dict[str, Any]]:
+    """The acting person's key results without a check-in for 7 days, in active cycles (those
+    following a KPI are never overdue)."""
+    membership = actor(request)
+    rows = reads.overdue_key_results(
+        membership.organization_id, timezone.now(), owner_id=membership.pk
+    )
+    return [
+        {
+            "id": kr.pk,
+            "title": kr.title,
+            "objective_id": kr.objective_id,
+            "objective_title": kr.objective.title,
+            "cycle_id": kr.objective.cycle_id,
+            "last_checkin_at": kr.last_checkin_at,
+            "confidence": kr.confidence,
+        }
+        for kr in rows
+    ]
+
+
+class RemindersOut(Schema):
+    checkin_reminders: bool
+    reminder_weekday: int | None
+    organization_weekday: int
+    weekday: int
+
+
+class RemindersPatch(Schema):
+    checkin_reminders: bool | None = None
+    reminder_weekday: int | None = None
+
+
+def _reminders_out(person: Membership) -> dict[str, Any]:
+    return {
+        "checkin_reminders": person.checkin_reminders,
+        "reminder_weekday": person.reminder_weekday,
+        "organization_weekday": person.organization.reminder_weekday,
+        "weekday": digest_weekday(person),
+    }
+
+
+@router.get("/me/reminders", response=RemindersOut)
+def my_reminders(request: HttpRequest) -> dict[str, Any]:
+    """The weekly check-in digest of the acting person: whether it is on, and the weekday
+    (0 Monday .. 6 Sunday; ``reminder_weekday`` null: the organization's day)."""
+    return _reminders_out(actor(request))
+
+
+@router.patch("/me/reminders", response=RemindersOut)
+def update_my_reminders(request: HttpRequest, payload: RemindersPatch) -> dict[str, Any]:
+    """Turn the digest on or off, or choose its day; a null ``reminder_weekday`` goes back to
+    the organization's day. Fields left out keep their value."""
+    membership = writer(request)
+    sent = payload.model_dump(exclude_unset=True)
+    rhythm_services.set_reminder_preferences(
+        actor=membership,
+        checkin_reminders=sent.get("checkin_reminders"),
+        reminder_weekday=sent.get("reminder_weekday", ...),
+    )
+    return _reminders_out(membership)
+
+
+class RhythmSettingsOut(Schema):
+    pace_on_track_margin: float
+    pace_at_risk_margin: float
+    reminder_weekday: int
+
+
+class RhythmSettingsPatch(Schema):
+    pace_on_track_margin: float | None = None
+    pace_at_risk_margin: float | None = None
+    reminder_weekday: int | None = None
+
+
+def _settings_out(org: Organization) -> dict[str, Any]:
+    return {
+        "pace_on_track_margin": org.pace_on_track_margin,
+        "pace_at_risk_margin": org.pace_at_risk_margin,
+        "reminder_weekday": org.reminder_weekday,
+    }
+
+
+@router.get("/organization/rhythm", response=RhythmSettingsOut)
+def rhythm_settings(request: HttpRequest) -> dict[str, Any]:
+    """The organization's pace cut-offs and default digest weekday."""
+    return _settings_out(actor(request).organization)
+
+
+@router.patch("/organization/rhythm", response=RhythmSettingsOut)
+def update_rhythm_settings(request: HttpRequest, payload: RhythmSettingsPatch) -> dict[str, Any]:
+    """Admins: 0 <= pace_on_track_margin <= pace_at_risk_margin <= 1, and the default weekday."""
+    org = rhythm_services.set_rhythm_settings(actor=writer(request), **payload.model_dump())
+    return _settings_out(org)
