@@ -1,0 +1,263 @@
+"""The executive report of one cycle: the company objectives, the organization's progress or
+score, KPI health, the top risks and the calibration chart, for the web page, the PDF and the
+API alike.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from headway import core
+from headway.core.health import Health
+from headway.kpis.models import Kpi
+from headway.okrs.calibration import CalibrationData, calibration, distribution_chart
+from headway.okrs.choices import CycleState, ObjectiveStatus
+from headway.okrs.models import Alignment, Cycle, KeyResult, Objective, Rollup
+from headway.okrs.progress import cycle_bounds, expected_progress
+from headway.orgs.models import Organization
+
+# A one-page summary names the worst few; the count says how many more there are.
+TOP_RISKS = 10
+# Enough quarters to see a pattern, few enough for the columns to stay readable on A4.
+CHART_CYCLES = 6
+CHART_WIDTH_PX = 620
+HEALTH_ORDER = (Health.RED, Health.AMBER, Health.GREEN, Health.STALE, Health.UNKNOWN)
+
+
+@dataclass
+class ObjectiveLine:
+    objective: Objective
+    progress: float
+    score: float | None  # once the cycle is being graded
+    pace: core.PaceStatus | None  # while it runs
+
+
+@dataclass
+class KeyResultRisk:
+    key_result: KeyResult
+    pace: core.PaceStatus
+    expected: float
+
+    @property
+    def shortfall(self) -> float:
+        return max(0.0, self.expected - self.key_result.progress)
+
+
+@dataclass
+class KpiHealth:
+    counts: list[tuple[Health, int]]  # every health, worst first, zeros included
+    red: list[Kpi]
+    amber: list[Kpi]
+
+    @property
+    def total(self) -> int:
+        return sum(n for _, n in self.counts)
+
+
+@dataclass
+class Report:
+    organization: Organization
+    cycle: Cycle
+    at: dt.datetime  # the moment pace is measured at: now, or the cycle's end once it is over
+    expected: float  # the share of the cycle gone by at that moment
+    graded: bool
+    organization_progress: float | None
+    organization_score: float | None
+    objectives: list[ObjectiveLine]
+    company_owned: bool  # owned by the root team, rather than the team objectives aligned to none
+    kpis: KpiHealth
+    risks: list[KeyResultRisk]
+    risks_total: int
+    calibration: CalibrationData
+
+    def chart(self, *, width: int | str = "container") -> dict[str, Any]:
+        return distribution_chart(self.calibration, width=width)
+
+
+def _company_objectives(org_id: int, cycle: Cycle) -> tuple[list[Objective], bool]:
+    """The root team's active objectives; without any, the team objectives supporting nothing."""
+    objectives: list[Objective] = list(
+        Objective.objects.filter(
+            organization_id=org_id,
+            cycle=cycle,
+            status=ObjectiveStatus.ACTIVE,
+            owner_team__isnull=False,
+        )
+        .select_related("owner_team")
+        .annotate(has_parents=Exists(Alignment.objects.filter(child_id=OuterRef("pk"))))
+        .order_by("position", "id")
+    )
+    owned = [o for o in objectives if o.owner_team and o.owner_team.parent_id is None]
+    if owned:
+        return owned, True
+    return [o for o in objectives if not getattr(o, "has_parents", False)], False
+
+
+def _kpi_health(org_id: int) -> KpiHealth:
+    kpis = list(Kpi.objects.filter(organization_id=org_id).select_related("owner_team"))
+    counts = Counter(k.health for k in kpis)
+    return KpiHealth(
+        counts=[(h, counts.get(h.value, 0)) for h in HEALTH_ORDER],
+        red=[k for k in kpis if k.health == Health.RED],
+        amber=[k for k in kpis if k.health == Health.AMBER],
+    )
+
+
+def _risks(org_id: int, cycle: Cycle, at: dt.datetime) -> list[KeyResultRisk]:
+    expected = expected_progress(cycle, at)
+    krs = KeyResult.objects.filter(
+        organization_id=org_id, objective__cycle=cycle, objective__status=ObjectiveStatus.ACTIVE
+    ).select_related("objective__owner_team", "objective__owner_person__user", "owner__user")
+    risks = []
+    for kr in krs:
+        status = core.pace_status(progress=kr.progress, expected=expected)
+        if status != core.PaceStatus.ON_TRACK:
+            risks.append(KeyResultRisk(kr, status, expected))
+    off_first = {core.PaceStatus.OFF_TRACK: 0, core.PaceStatus.AT_RISK: 1}
+    risks.sort(key=lambda r: (off_first[r.pace], -r.shortfall, r.key_result.pk))
+    return risks
+
+
+def executive_report(organization: Organization, cycle: Cycle, now: dt.datetime) -> Report:
+    """Everything the report shows, in nine queries whatever the size of the organization."""
+    org_id = organization.pk
+    _, end = cycle_bounds(cycle)
+    at = min(now, end)
+    graded = cycle.state in (CycleState.GRADING, CycleState.CLOSED)
+    org_rollup = Rollup.objects.filter(cycle=cycle, team__isnull=True).first()
+    objectives, company_owned = _company_objectives(org_id, cycle)
+    expected = expected_progress(cycle, at)
+    lines = []
+    for objective in objectives:
+        # The stored score, else the default from progress: the grade it gets unless overridden.
+        score = objective.score
+        if score is None:
+            score = core.default_score(objective.progress)
+        lines.append(
+            ObjectiveLine(
+                objective,
+                objective.progress,
+                score if graded else None,
+                None
+                if graded
+                else core.pace_status(progress=objective.progress, expected=expected),
+            )
+        )
+    risks = _risks(org_id, cycle, at)
+    org_progress = org_rollup.progress if org_rollup else None
+    org_score = org_rollup.score if org_rollup else None
+    if graded and org_score is None and org_progress is not None:
+        org_score = core.default_score(org_progress)
+    return Report(
+        organization=organization,
+        cycle=cycle,
+        at=at,
+        expected=expected,
+        graded=graded,
+        organization_progress=org_progress,
+        organization_score=org_score if graded else None,
+        objectives=lines,
+        company_owned=company_owned,
+        kpis=_kpi_health(org_id),
+        risks=risks[:TOP_RISKS],
+        risks_total=len(risks),
+        calibration=calibration(org_id, until=cycle, last=CHART_CYCLES),
+    )
+
+
+def summary(report: Report) -> dict[str, Any]:
+    """The report as plain data, for the API."""
+    return {
+        "cycle": {
+            "id": report.cycle.pk,
+            "name": report.cycle.name,
+            "start": report.cycle.start.isoformat(),
+            "end": report.cycle.end.isoformat(),
+            "state": report.cycle.state,
+        },
+        "organization": {
+            "progress": report.organization_progress,
+            "score": report.organization_score,
+        },
+        "objectives": [
+            {
+                "id": line.objective.pk,
+                "title": line.objective.title,
+                "owner": line.objective.owner_name,
+                "kind": line.objective.kind,
+                "progress": line.progress,
+                "score": line.score,
+                "pace": line.pace.value if line.pace else None,
+            }
+            for line in report.objectives
+        ],
+        "kpis": {
+            "total": report.kpis.total,
+            "health": {h.value: n for h, n in report.kpis.counts},
+            "red": [{"id": k.pk, "key": k.key, "name": k.name} for k in report.kpis.red],
+            "amber": [{"id": k.pk, "key": k.key, "name": k.name} for k in report.kpis.amber],
+        },
+        "risks": {
+            "total": report.risks_total,
+            "key_results": [
+                {
+                    "id": r.key_result.pk,
+                    "title": r.key_result.title,
+                    "objective": r.key_result.objective.title,
+                    "owner": r.key_result.objective.owner_name,
+                    "progress": r.key_result.progress,
+                    "expected": round(r.expected, 4),
+                    "pace": r.pace.value,
+                }
+                for r in report.risks
+            ],
+            "kpis": [{"id": k.pk, "key": k.key, "name": k.name} for k in report.kpis.red],
+        },
+        "calibration": {
+            "cycles": [c.name for c in report.calibration.cycles],
+            "flagged": [
+                {"team": t.team.name, "flag": t.flag.value if t.flag else None, "reason": t.reason}
+                for t in report.calibration.flagged
+            ],
+        },
+    }
+
+
+# --- the PDF ----------------------------------------------------------------------------------
+
+
+def chart_png(report: Report) -> bytes:
+    """The calibration chart drawn on the server (no browser in a PDF)."""
+    import vl_convert
+
+    png: bytes = vl_convert.vegalite_to_png(report.chart(width=CHART_WIDTH_PX), scale=2)
+    return png
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a quoted CSS string, safe inside a <style> element."""
+    escaped = "".join(c if c.isalnum() or c in " .,-·_()" else f"\\{ord(c):x} " for c in text)
+    return mark_safe(f'"{escaped}"')  # noqa: S308 - every other character is escaped above
+
+
+def render_pdf(report: Report, base_url: str | None = None) -> bytes:
+    """One A4 document with the web page's content."""
+    from weasyprint import HTML
+
+    image = None
+    if report.calibration.points:
+        image = "data:image/png;base64," + base64.b64encode(chart_png(report)).decode()
+    footer = _css_string(f"{report.organization.name} · {report.cycle.name}")
+    html = render_to_string(
+        "okrs/report_pdf.html", {"report": report, "chart_image": image, "footer": footer}
+    )
+    pdf: bytes = HTML(string=html, base_url=base_url).write_pdf()
+    return pdf
