@@ -30,9 +30,10 @@ typecheck: install
 migrations-check: install
 	HEADWAY_DATA_DIR=$$(mktemp -d) $(UV) run python manage.py makemigrations --check --dry-run
 
-# Browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
+# Browser tests drive Debian's Chromium (Playwright cannot download its own browser here); the
+# report tests turn PDF pages into images with poppler's pdftoppm and count them with pdfinfo.
 browser:
-	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@test -x /usr/bin/chromium -a -x /usr/bin/pdftoppm || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils; }
 
 test-sqlite: install browser
 	env -u DATABASE_URL $(UV) run pytest $(PYTEST_ARGS)

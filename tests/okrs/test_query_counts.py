@@ -118,17 +118,20 @@ def counts(world: World, n: int) -> dict[str, int]:
 def test_query_counts_are_pinned(world, n):
     # Every page starts with the session, the user and the membership (3 queries).
     assert counts(world, n) == {
-        # current cycle, the cycle picker, teams, people (filter), roll-ups, objectives, KRs
-        "board (viewer)": 10,
+        # current cycle, the cycle picker, teams, people (filter), roll-ups, objectives, KRs,
+        # and the KRs' check-ins for the objectives' forecasts
+        "board (viewer)": 11,
         # the cycle from the URL instead of the current one
-        "board (filtered)": 10,
+        "board (filtered)": 11,
         # current cycle, objectives, alignment links (both ends), the cycle picker
         "alignment": 7,
         # current cycle, teams, roll-ups, objectives, KRs, earlier cycles' scores, cycle picker
         "coach report": 10,
         # objective, parents, children, KRs, their check-ins, the team's roll-up, and for the
-        # coach card the owner's and the company's objectives of the cycle with their KRs (2)
-        "objective (viewer)": 11,
-        # and the teams the lead leads, for what they may change
-        "objective (lead)": 12,
+        # coach card the owner's and the company's objectives of the cycle with their KRs (2),
+        # and the objectives it was copied from or into (carry over, duplicate)
+        "objective (viewer)": 12,
+        # and the teams the lead leads, for what they may change, and the cycles still open to
+        # carry it over or duplicate it into
+        "objective (lead)": 14,
     }

@@ -446,3 +446,22 @@ def test_archived_objective_page_offers_unarchive(world, okrs: Okrs, client_for)
     page = html(client_for("lena").get(f"/objectives/{okrs.growth.pk}/"))
     assert "Unarchive" in page
     assert 'badge archived">Archived' in page
+
+
+def test_a_check_in_sent_after_the_cycle_closed_says_so_in_place(world, okrs: Okrs, client_for):
+    # The page was drawn while the cycle ran; it closed before the form was sent.
+    kr = okrs.visitors
+    world.cycle.state = "closed"
+    world.cycle.save()
+
+    response = client_for("mo").post(
+        f"/key-results/{kr.pk}/check-in/",
+        checkin_data(kr, "5000", "7", "late"),
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.status_code == 422
+    fragment = html(response)
+    assert "the cycle is closed: no more check-ins" in fragment
+    assert "late</textarea>" in fragment
+    assert not CheckIn.objects.exists()

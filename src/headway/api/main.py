@@ -11,14 +11,18 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from headway.api import (
     alerts,
+    carry,
     cycles,
     events,
+    grading,
     key_results,
     kpi_okrs,
     kpis,
     lint,
     objectives,
     people,
+    report,
+    rhythm,
     teams,
     tokens,
     xmr,
@@ -58,6 +62,12 @@ api.add_router("/alert-channels", alerts.router)
 api.add_router("/check-ins", key_results.checkins_router)
 api.add_router("/kpis", xmr.router)
 api.add_router("/kpis", events.router)
+# The quarterly rhythm: cycle life and grading, carry over and duplicate, the calibration and the
+# executive report, reminders and pace.
+api.add_router("", grading.router)
+api.add_router("", carry.router)
+api.add_router("", report.router)
+api.add_router("", rhythm.router)
 
 
 def _detail(field: str, message: str) -> dict[str, object]:

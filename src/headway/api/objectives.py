@@ -103,7 +103,7 @@ def create_objective(request: HttpRequest, payload: ObjectiveIn) -> Status[Any]:
 @router.patch("/{objective_id}", response=ObjectiveOut)
 def update_objective(request: HttpRequest, objective_id: int, payload: ObjectivePatch) -> Objective:
     me = writer(request)
-    objective = get_for(me, Objective, objective_id, select=("cycle",))
+    objective = get_for(me, Objective, objective_id, select=("cycle__organization",))
     changes = payload.dict(exclude_unset=True)
     services.update_objective(actor=me, objective=objective, **changes)
     return _one(request, objective_id)

@@ -22,8 +22,15 @@ def cycles(org_id: int) -> QuerySet[Cycle]:
 
 
 def current_cycle(org_id: int, today: dt.date) -> Cycle | None:
-    """The quarter containing ``today``, else the newest one that has started."""
-    base = Cycle.objects.filter(organization_id=org_id).exclude(kind="year")
+    """The quarter containing ``today``, else the newest one that has started.
+
+    With its organization, whose pace cut-offs every page showing the cycle reads.
+    """
+    base = (
+        Cycle.objects.filter(organization_id=org_id)
+        .exclude(kind="year")
+        .select_related("organization")
+    )
     return (
         base.filter(start__lte=today, end__gte=today).order_by("-start").first()
         or base.filter(start__lte=today).order_by("-start").first()
@@ -41,7 +48,8 @@ def objectives(
 ) -> QuerySet[Objective]:
     queryset = (
         Objective.objects.filter(organization_id=org_id)
-        .select_related("cycle", "owner_team", "owner_person__user")
+        # The cycle's organization holds the pace cut-offs: joined, not fetched per row.
+        .select_related("cycle__organization", "owner_team", "owner_person__user")
         .prefetch_related(
             Prefetch("parent_links", queryset=Alignment.objects.order_by("parent_id")),
             Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "id")),
@@ -62,7 +70,7 @@ def objectives(
 def key_results(org_id: int, *, objective_id: int | None = None) -> QuerySet[KeyResult]:
     queryset = (
         KeyResult.objects.filter(organization_id=org_id)
-        .select_related("objective__cycle")
+        .select_related("objective__cycle__organization")
         .order_by("objective_id", "position", "id")
     )
     if objective_id is not None:
@@ -143,7 +151,7 @@ def cycle_is_open(cycle: Cycle) -> bool:
 # --- pages ------------------------------------------------------------------------------------
 
 
-_DISPLAY_RELATIONS = ("cycle", "owner_team", "owner_person__user")
+_DISPLAY_RELATIONS = ("cycle__organization", "owner_team", "owner_person__user")
 
 
 def _objective_display() -> QuerySet[Objective]:
@@ -202,6 +210,7 @@ class BoardTeam:
     node: TeamNode
     progress: float | None
     objectives: list[Objective]
+    score: float | None = None  # graded, once the cycle is in grading
 
 
 @dataclass
@@ -211,6 +220,7 @@ class Board:
     teams: list[BoardTeam]
     personal: list[Objective]
     tree: list[TeamNode]
+    organization_score: float | None = None
 
 
 def board(
@@ -229,7 +239,7 @@ def board(
     loading the teams again when the caller has them.
     """
     tree = team_tree(org_id) if tree is None else tree
-    rollups = {r.team_id: r.progress for r in Rollup.objects.filter(cycle=cycle)}
+    rollups = {r.team_id: r for r in Rollup.objects.filter(cycle=cycle)}
     queryset = (
         _with_has_parents(_objective_display())
         .filter(organization_id=org_id, cycle=cycle)
@@ -253,8 +263,22 @@ def board(
             personal.append(objective)
         else:
             by_team.setdefault(objective.owner_team_id, []).append(objective)
+
+    def progress(team_id: int | None) -> float | None:
+        row = rollups.get(team_id)
+        return None if row is None else row.progress
+
+    def score(team_id: int | None) -> float | None:
+        row = rollups.get(team_id)
+        return None if row is None else row.score
+
     teams = [
-        BoardTeam(node, rollups.get(node.team.pk), by_team.get(node.team.pk, []))
+        BoardTeam(
+            node,
+            progress(node.team.pk),
+            by_team.get(node.team.pk, []),
+            score(node.team.pk),
+        )
         for node in tree
         if node.team.pk in in_scope
         # With a person chosen only the teams holding their objectives are worth a section; the
@@ -263,7 +287,8 @@ def board(
     ]
     return Board(
         cycle=cycle,
-        organization_progress=rollups.get(None),
+        organization_progress=progress(None),
+        organization_score=score(None),
         teams=teams,
         personal=personal,
         tree=tree,
@@ -449,12 +474,16 @@ def owner_history(org_id: int, cycle: Cycle) -> dict[str, tuple[float, ...]]:
             status=ObjectiveStatus.ACTIVE,
         )
         .order_by("cycle__start", "cycle_id")
-        .values_list("cycle_id", "owner_team__slug", "owner_person__user__username", "progress")
+        .values_list(
+            "cycle_id", "owner_team__slug", "owner_person__user__username", "progress", "score"
+        )
     )
     scores: dict[str, dict[int, list[float]]] = {}
-    for cycle_id, team_slug, username, progress in rows:
+    for cycle_id, team_slug, username, progress, graded in rows:
         owner = f"team:{team_slug}" if team_slug is not None else f"person:{username}"
-        scores.setdefault(owner, {}).setdefault(cycle_id, []).append(default_score(progress))
+        # The graded score once there is one; before grading, what the progress would score.
+        score = graded if graded is not None else default_score(progress)
+        scores.setdefault(owner, {}).setdefault(cycle_id, []).append(score)
     return {
         owner: tuple(sum(s) / len(s) for s in by_cycle.values())
         for owner, by_cycle in scores.items()

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from headway.okrs.views import board, coach, key_results, objectives
 
@@ -31,4 +31,9 @@ urlpatterns = [
     path("key-results/<int:kr_id>/move/", key_results.move, name="key-result-move"),
     path("key-results/<int:kr_id>/delete/", key_results.delete, name="key-result-delete"),
     path("key-results/<int:kr_id>/check-in/", key_results.check_in, name="checkin"),
+    # The quarterly rhythm, one module per area.
+    path("", include("headway.okrs.urls_cycles")),
+    path("", include("headway.okrs.urls_carry")),
+    path("", include("headway.okrs.urls_report")),
+    path("", include("headway.okrs.urls_rhythm")),
 ]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from headway.core.health import Health
 from headway.kpis.selectors import kpi_cards
 from headway.okrs import selectors
+from headway.okrs.at_risk import is_overdue
 from headway.okrs.progress import pace
 from headway.orgs.middleware import SESSION_KEY
 from headway.orgs.models import Membership, User
@@ -34,6 +35,10 @@ def home(request: HttpRequest) -> HttpResponse:
         for kr in data.my_key_results
         if kr.last_checkin_at is None or timezone.localdate(kr.last_checkin_at) < week_start
     ]
+    # Late by a week, in the cycle the page is about: from the rows already loaded.
+    overdue = (
+        [kr for kr in data.my_key_results if is_overdue(kr, data.cycle, now)] if data.cycle else []
+    )
     rows = [
         {"objective": o, "pace": pace(o.progress, o.cycle, now), "key_results": o.key_results.all()}
         for o in data.team_objectives
@@ -50,6 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "data": data,
             "due": due,
+            "overdue": overdue,
             "done_this_week": len(data.my_key_results) - len(due),
             "rows": rows,
             "watch": watch,

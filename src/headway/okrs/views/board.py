@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from headway.okrs import selectors
+from headway.okrs.at_risk import checkins_by_key_result
 from headway.okrs.choices import ObjectiveStatus
 from headway.okrs.coach import findings_by_objective
 from headway.okrs.forms import BoardFilterForm
@@ -61,6 +62,8 @@ def board(request: HttpRequest, cycle_id: int | None = None) -> HttpResponse:
         cycle=cycle,
         today=timezone.localdate(now),
     )
+    # For each row's forecast: one query for the check-ins of every key result shown.
+    checkins = checkins_by_key_result(kr.pk for o in shown for kr in o.key_results.all())
     return render(
         request,
         "okrs/board.html",
@@ -68,8 +71,10 @@ def board(request: HttpRequest, cycle_id: int | None = None) -> HttpResponse:
             "cycle": cycle,
             "form": form,
             "board": data,
-            "teams": [(t, objective_rows(t.objectives, now, findings)) for t in data.teams],
-            "personal": objective_rows(data.personal, now, findings),
+            "teams": [
+                (t, objective_rows(t.objectives, now, findings, checkins)) for t in data.teams
+            ],
+            "personal": objective_rows(data.personal, now, findings, checkins),
             "organization_pace": (
                 pace(data.organization_progress, cycle, now)
                 if data.organization_progress is not None

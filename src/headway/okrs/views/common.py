@@ -13,10 +13,17 @@ from django.utils import timezone
 from headway import core
 from headway.core.coach.model import Finding
 from headway.okrs import charts, selectors
+from headway.okrs.at_risk import is_overdue
+from headway.okrs.choices import ObjectiveStatus
 from headway.okrs.coach import CoachNotes, notes
 from headway.okrs.forms import CheckInForm
 from headway.okrs.models import CheckIn, Cycle, KeyResult, Objective
-from headway.okrs.progress import cycle_bounds, pace
+from headway.okrs.progress import (
+    key_result_forecast,
+    latest_confidence,
+    objective_forecast,
+    pace,
+)
 from headway.orgs import permissions
 from headway.orgs.models import Membership
 from headway.web.shortcuts import get_or_404
@@ -27,15 +34,22 @@ def acting(request: HttpRequest) -> Membership:
     return membership
 
 
+def with_organization(cycle: Cycle, membership: Membership) -> Cycle:
+    """The cycle, holding the person's (already loaded) organization: pace reads its cut-offs."""
+    if cycle.organization_id == membership.organization_id:
+        cycle.organization = membership.organization
+    return cycle
+
+
 def chosen_cycle(request: HttpRequest, membership: Membership, cycle_id: Any = None) -> Cycle:
     """The cycle named in the URL (or ``?cycle=``), else the current one; 404 when none."""
     cycle_id = cycle_id if cycle_id is not None else request.GET.get("cycle") or None
     if cycle_id is not None:
-        return get_or_404(membership, Cycle, cycle_id)
+        return with_organization(get_or_404(membership, Cycle, cycle_id), membership)
     cycle = selectors.current_cycle(membership.organization_id, timezone.localdate())
     if cycle is None:
         raise Http404("no cycle yet")
-    return cycle
+    return with_organization(cycle, membership)
 
 
 @dataclass
@@ -46,18 +60,35 @@ class ObjectiveRow:
     objective: Objective
     pace: core.PaceStatus
     coach: CoachNotes = field(default_factory=lambda: CoachNotes(()))
+    # Projected progress at cycle end, when the check-ins were at hand (None: nothing to go on).
+    forecast: float | None = None
+    confidence: int | None = None
+    # Key results without a check-in for a week (see okrs.at_risk.is_overdue).
+    overdue: int = 0
 
 
 def objective_rows(
     objectives: list[Objective],
     now: dt.datetime,
     findings: Mapping[int, list[Finding]] | None = None,
+    checkins: Mapping[int, list[CheckIn]] | None = None,
 ) -> list[ObjectiveRow]:
+    """``checkins`` (by key result id) adds each objective's forecast; the key results must be
+    prefetched then."""
     findings = findings or {}
-    return [
-        ObjectiveRow(o, pace(o.progress, o.cycle, now), notes(findings.get(o.pk, ())))
-        for o in objectives
-    ]
+    rows = []
+    for o in objectives:
+        row = ObjectiveRow(o, pace(o.progress, o.cycle, now), notes(findings.get(o.pk, ())))
+        if checkins is not None:
+            krs = list(o.key_results.all())
+            row.forecast = objective_forecast(
+                [(kr, key_result_forecast(kr, checkins.get(kr.pk, ()), o.cycle, now)) for kr in krs]
+            )
+            row.confidence = latest_confidence(krs)
+            if o.status == ObjectiveStatus.ACTIVE:
+                row.overdue = sum(is_overdue(kr, o.cycle, now) for kr in krs)
+        rows.append(row)
+    return rows
 
 
 @dataclass
@@ -96,19 +127,9 @@ def key_result_row(
     saved: CheckIn | None = None,
 ) -> KeyResultRow:
     """``kr`` comes with its check-ins prefetched (newest first) and its owner."""
-    cycle = objective.cycle
+    cycle = with_organization(objective.cycle, membership)
     checkins = list(kr.checkins.all())
-    start, end = cycle_bounds(cycle)
-    forecast = core.forecast(
-        kind=core.KRKind(kr.kind),
-        direction=core.Direction(kr.direction),
-        start_value=float(kr.start),
-        target=float(kr.target),
-        observations=[core.Observation(at=c.created_at, value=float(c.value)) for c in checkins],
-        cycle_start=start,
-        cycle_end=end,
-        now=now,
-    )
+    forecast = key_result_forecast(kr, checkins, cycle, now)
     # Mirrors permissions.can_check_in without a query per key result.
     may_check_in = (
         permissions.can_write(membership)
@@ -126,6 +147,8 @@ def key_result_row(
         forecast=forecast,
         can_check_in=may_check_in,
         can_edit_objective=can_edit,
-        form=form if may_check_in else None,
+        # A refused check-in keeps its form, so its errors show (the cycle may have closed since
+        # the page was drawn).
+        form=form if may_check_in or (form is not None and form.errors) else None,
         saved=saved,
     )

@@ -32,7 +32,7 @@ from headway.web.decorators import member_view
 from headway.web.shortcuts import add_service_errors, get_or_404
 
 UNPROCESSABLE = 422
-OBJECTIVE_SELECT = ("cycle", "owner_team", "owner_person__user")
+OBJECTIVE_SELECT = ("cycle__organization", "owner_team", "owner_person__user")
 
 
 def get_objective(membership: Membership, objective_id: Any) -> Objective:
