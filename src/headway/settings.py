@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "headway.orgs",
     "headway.okrs",
     "headway.kpis",
+    "headway.strategy",
     "headway.audit",
     "headway.api",
     "headway.web",

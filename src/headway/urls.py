@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("headway.okrs.urls")),
     path("", include("headway.kpis.urls")),
+    path("", include("headway.strategy.urls")),
     path("", include("headway.orgs.urls")),
     path("", include("headway.web.urls")),
 ]

@@ -99,3 +99,8 @@ def can_administer(membership: Membership) -> bool:
 def can_create_kpi(membership: Membership) -> bool:
     """Admins, and leads for the teams they lead (the service checks the KPI's owner)."""
     return membership.has_role(Role.LEAD)
+
+
+def can_edit_strategy(membership: Membership) -> bool:
+    """Admins and team leads shape the strategy (X-Matrix, Strategy Canvas); everyone reads it."""
+    return membership.has_role(Role.LEAD)
