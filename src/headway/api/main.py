@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from headway.api import (
     alerts,
+    canvas,
     carry,
     cycles,
     events,
@@ -25,6 +26,7 @@ from headway.api import (
     rhythm,
     teams,
     tokens,
+    xmatrix,
     xmr,
 )
 from headway.api.auth import MembershipSessionAuth, TokenAuth
@@ -68,6 +70,9 @@ api.add_router("", grading.router)
 api.add_router("", carry.router)
 api.add_router("", report.router)
 api.add_router("", rhythm.router)
+# The strategy layer: X-Matrix and Strategy Canvas.
+api.add_router("", xmatrix.router)
+api.add_router("", canvas.router)
 
 
 def _detail(field: str, message: str) -> dict[str, object]:
