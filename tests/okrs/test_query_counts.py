@@ -129,9 +129,10 @@ def test_query_counts_are_pinned(world, n):
         "coach report": 10,
         # objective, parents, children, KRs, their check-ins, the team's roll-up, and for the
         # coach card the owner's and the company's objectives of the cycle with their KRs (2),
-        # and the objectives it was copied from or into (carry over, duplicate)
-        "objective (viewer)": 12,
+        # the objectives it was copied from or into (carry over, duplicate), and the strategy
+        # canvas factor it was made from
+        "objective (viewer)": 13,
         # and the teams the lead leads, for what they may change, and the cycles still open to
         # carry it over or duplicate it into
-        "objective (lead)": 14,
+        "objective (lead)": 15,
     }
