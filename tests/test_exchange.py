@@ -37,6 +37,17 @@ from headway.okrs.models import CheckIn, CheckinReminder, Cycle, KeyResult, Obje
 from headway.okrs.scores import recompute_scores
 from headway.orgs import services as org_services
 from headway.orgs.models import ApiToken, Membership, Organization, Team, User
+from headway.strategy.models import (
+    Assignment,
+    CanvasFactor,
+    CanvasLevel,
+    CanvasPlayer,
+    Correlation,
+    StrategyCanvas,
+    XMatrix,
+    XMatrixItem,
+    XMatrixResource,
+)
 from tests.factories import PASSWORD, World, make_kr, make_objective
 
 UTC = dt.UTC
@@ -52,6 +63,8 @@ TOP_KEYS = {
     "alert_channels",
     "objectives",
     "rollups",
+    "xmatrices",
+    "canvases",
     "api_tokens",
     "checkin_reminders",
     "audit_events",
@@ -206,6 +219,7 @@ def build_rich(w: World) -> Organization:
 
     _kpi_engine_rows(w, nps, kr1)
     _rhythm_rows(w, company=company, marathon=marathon)
+    _strategy_rows(w, company=company, growth=growth, nps=nps, platform=platform)
 
     token, _ = org_services.create_token(membership=lena, name="CI", scope="read")
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=at(20, micro=5))
@@ -397,6 +411,100 @@ def _kpi_engine_rows(w: World, nps: Kpi, kr: KeyResult) -> None:
     CheckIn.objects.filter(pk=first.pk).update(kpi_period=dt.date(2026, 8, 1), author=None)
 
 
+def _strategy_rows(
+    w: World, *, company: Objective, growth: Objective, nps: Kpi, platform: Team
+) -> None:
+    """An X-Matrix with every list, corner and assignment, an empty later one, and a canvas."""
+    org = w.org
+    matrix = XMatrix.objects.create(organization=org, year=2026, title="FY2026 on one page")
+    XMatrix.objects.create(organization=org, year=2027)
+
+    def item(kind: str, title: str, position: int, **fields: Any) -> XMatrixItem:
+        return XMatrixItem.objects.create(
+            organization=org, matrix=matrix, kind=kind, title=title, position=position, **fields
+        )
+
+    # Made out of order: the file lists them by kind, then position.
+    metric = item(
+        "metric",
+        "Onboarding NPS",
+        0,
+        kpi=nps,
+        baseline=Decimal("32"),
+        target=Decimal("55.5"),
+        unit="pts",
+        owner=w.lena,
+    )
+    priority = item("priority", "Guided onboarding", 0, description="Week one, done with them")
+    second = item("priority", "Self-serve billing", 1)
+    annual = item("annual", "Customers love our onboarding", 0)
+    annual.objectives.set([growth, company])
+    breakthrough = item("breakthrough", "The tool small teams can't live without", 0)
+    team = XMatrixResource.objects.create(organization=org, matrix=matrix, team=platform)
+    person = XMatrixResource.objects.create(
+        organization=org, matrix=matrix, person=w.mo, position=1
+    )
+    agency = XMatrixResource.objects.create(
+        organization=org, matrix=matrix, label="Design agency", position=2
+    )
+    for row, column, strength in [
+        (breakthrough, annual, "strong"),
+        (annual, priority, "moderate"),
+        (annual, second, "weak"),
+        (priority, metric, "strong"),
+        (metric, breakthrough, "moderate"),
+    ]:
+        Correlation.objects.create(
+            organization=org, matrix=matrix, row=row, column=column, strength=strength
+        )
+    for prio, resource, responsibility in [
+        (priority, person, "primary"),
+        (priority, team, "secondary"),
+        (second, agency, "primary"),
+    ]:
+        Assignment.objects.create(
+            organization=org,
+            matrix=matrix,
+            priority=prio,
+            resource=resource,
+            responsibility=responsibility,
+        )
+    canvas = StrategyCanvas.objects.create(
+        organization=org, title="Small-team analytics", tagline="Insight without an analyst"
+    )
+    factors = [
+        CanvasFactor.objects.create(
+            organization=org,
+            canvas=canvas,
+            name=name,
+            position=i,
+            errc=errc,
+            rationale=f"Because {name.lower()}",
+            objective=growth if errc == "raise" else None,
+        )
+        for i, (name, errc) in enumerate([("Price", "reduce"), ("Coaching", "raise"), ("SSO", "")])
+    ]
+    players = [
+        CanvasPlayer.objects.create(
+            organization=org, canvas=canvas, name=name, kind=kind, position=i
+        )
+        for i, (name, kind) in enumerate([("Us", "us"), ("BigCo", "competitor")])
+    ]
+    for f, factor in enumerate(factors):
+        for p, player in enumerate(players):
+            CanvasLevel.objects.create(
+                organization=org, canvas=canvas, factor=factor, player=player, level=f * 3 + p
+            )
+    AuditEvent.objects.create(
+        organization=org,
+        actor=w.alice.user,
+        action="xmatrix.create",
+        object_type="strategy.xmatrix",
+        object_id=matrix.pk,
+        created_at=at(22),
+    )
+
+
 @pytest.fixture
 def rich(world: World) -> Organization:
     return build_rich(world)
@@ -417,7 +525,7 @@ def fast_hasher(settings: Any) -> None:
 
 
 def row_counts() -> dict[str, int]:
-    labels = ("orgs", "okrs", "kpis", "audit")
+    labels = ("orgs", "okrs", "kpis", "audit", "strategy")
     return {
         m._meta.label: m._default_manager.count()
         for m in apps.get_models()
@@ -526,6 +634,9 @@ def test_export_contains_no_database_ids(rich: Organization) -> None:
         "size",
         "every_minutes",
         "attempts",
+        # The strategy layer: an X-Matrix's year and a canvas level.
+        "year",
+        "level",
     }
 
 
@@ -940,6 +1051,106 @@ BAD_INPUTS: list[tuple[str, Mutation, str, str]] = [
         "checkin_reminders[0].key_results",
         "between 0",
     ),
+    # The strategy layer.
+    ("xm-year-twice", _set("xmatrices[1].year", 2026), "xmatrices[1].year", "second X-Matrix"),
+    ("xm-year-range", _set("xmatrices[0].year", 26), "xmatrices[0].year", "between 1900"),
+    (
+        "xm-kpi",
+        _set("xmatrices[0].items[4].kpi", "nope"),
+        "xmatrices[0].items[4].kpi",
+        "unknown KPI 'nope'",
+    ),
+    (
+        "xm-objective",
+        _set("xmatrices[0].items[1].objectives", ["o99"]),
+        "xmatrices[0].items[1].objectives[0]",
+        "unknown objective",
+    ),
+    (
+        "xm-owner",
+        _set("xmatrices[0].items[4].owner", "ghost"),
+        "xmatrices[0].items[4].owner",
+        "unknown member 'ghost'",
+    ),
+    ("xm-kind", _set("xmatrices[0].items[0].kind", "vision"), "items[0].kind", "must be one of"),
+    ("xm-baseline", _set("xmatrices[0].items[4].baseline", "lots"), "baseline", "a number"),
+    (
+        "xm-team",
+        _set("xmatrices[0].resources[0].team", "nope"),
+        "xmatrices[0].resources[0].team",
+        "unknown team 'nope'",
+    ),
+    (
+        "xm-empty-resource",
+        _set("xmatrices[0].resources[2].label", " "),
+        "xmatrices[0].resources[2]",
+        "a team, a person or a label",
+    ),
+    (
+        "xm-corner",
+        _set("xmatrices[0].correlations[0].column", "i3"),
+        "xmatrices[0].correlations[0].column",
+        "cannot be marked",
+    ),
+    (
+        "xm-item-ref",
+        _set("xmatrices[0].correlations[0].row", "i99"),
+        "xmatrices[0].correlations[0].row",
+        "unknown item of this matrix",
+    ),
+    (
+        "xm-strength",
+        _set("xmatrices[0].correlations[0].strength", "huge"),
+        "xmatrices[0].correlations[0].strength",
+        "must be one of",
+    ),
+    (
+        "xm-mark-twice",
+        lambda d: (
+            d["xmatrices"][0]["correlations"].append(d["xmatrices"][0]["correlations"][0]) or d
+        ),
+        "xmatrices[0].correlations[5]",
+        "marked twice",
+    ),
+    (
+        "xm-assign-kind",
+        _set("xmatrices[0].assignments[0].priority", "i1"),
+        "xmatrices[0].assignments[0].priority",
+        "must be a priority",
+    ),
+    (
+        "xm-resource-ref",
+        _set("xmatrices[0].assignments[0].resource", "r9"),
+        "xmatrices[0].assignments[0].resource",
+        "unknown resource of this matrix",
+    ),
+    (
+        "canvas-level",
+        _set("canvases[0].levels[0].level", 11),
+        "canvases[0].levels[0].level",
+        "between 0 and 10",
+    ),
+    ("canvas-errc", _set("canvases[0].factors[0].errc", "boost"), "errc", "must be one of"),
+    (
+        "canvas-objective",
+        _set("canvases[0].factors[1].objective", "o99"),
+        "canvases[0].factors[1].objective",
+        "unknown objective 'o99'",
+    ),
+    ("canvas-kind", _set("canvases[0].players[0].kind", "friend"), "kind", "must be one of"),
+    ("canvas-title", _set("canvases[0].title", ""), "canvases[0].title", "must not be blank"),
+    (
+        "canvas-factor-ref",
+        _set("canvases[0].levels[0].factor", "f99"),
+        "canvases[0].levels[0].factor",
+        "unknown factor of this canvas",
+    ),
+    (
+        "canvas-level-twice",
+        lambda d: d["canvases"][0]["levels"].append(d["canvases"][0]["levels"][0]) or d,
+        "canvases[0].levels[6]",
+        "listed twice",
+    ),
     (
         "dup-username",
         lambda d: d["users"].append(dict(d["users"][0])) or d,
@@ -1217,10 +1428,32 @@ def test_every_model_field_is_in_the_file(rich: Organization) -> None:
     collect("okrs.KeyResult", krs)
     collect("okrs.CheckIn", [c for kr in krs for c in kr["checkins"]])
     keys["okrs.Alignment"] = {"parent"}  # objectives[].parents
+    collect("strategy.XMatrix", data["xmatrices"])
+    for model, section in [
+        ("strategy.XMatrixItem", "items"),
+        ("strategy.XMatrixResource", "resources"),
+        ("strategy.Correlation", "correlations"),
+        ("strategy.Assignment", "assignments"),
+    ]:
+        collect(model, [row for m in data["xmatrices"] for row in m[section]])
+    collect("strategy.StrategyCanvas", data["canvases"])
+    for model, section in [
+        ("strategy.CanvasFactor", "factors"),
+        ("strategy.CanvasPlayer", "players"),
+        ("strategy.CanvasLevel", "levels"),
+    ]:
+        collect(model, [row for c in data["canvases"] for row in c[section]])
     for model in apps.get_models():
-        if model._meta.app_label not in ("orgs", "okrs", "kpis", "audit"):
+        if model._meta.app_label not in ("orgs", "okrs", "kpis", "audit", "strategy"):
             continue
         fields = {f.name for f in model._meta.concrete_fields} - NOT_EXPORTED
+        if model._meta.app_label == "strategy":
+            # Nested under their matrix or canvas; references by name, not by nesting.
+            fields = (fields - {"matrix", "canvas"}) | (
+                {"kpi", "objective", "team"} & {f.name for f in model._meta.concrete_fields}
+            )
+        if model._meta.label == "strategy.XMatrixItem":
+            fields.add("objectives")  # many-to-many: the objective refs
         if model._meta.label == "okrs.KeyResult":
             fields.add("kpi")  # a reference, not the nesting
         if model._meta.label in ("orgs.TeamMember", "okrs.CheckinReminder"):
@@ -1261,8 +1494,9 @@ def test_stable_keys_round_trip_and_duplicates_are_refused(world: World) -> None
     assert list(exc.value.errors) == ["objectives[1].key"]
 
 
-# One query per table, whatever the number of rows (copies, grades and reminders included).
-EXPORT_QUERIES = 22
+# One query per table, whatever the number of rows (copies, grades, reminders and strategy rows
+# included): 22 for the OKRs and KPIs, 6 for X-Matrices and 4 for canvases.
+EXPORT_QUERIES = 32
 
 
 @pytest.mark.parametrize("copies", [1, 5])
@@ -1286,8 +1520,117 @@ def test_export_queries_do_not_grow_with_copies_grades_and_reminders(
             sent_at=at(5),
             key_results=n,
         )
+        _strategy_copy(world, copy_, year=2030 + n)
     with django_assert_num_queries(EXPORT_QUERIES):
         data = export_organization(world.org)
     assert len(data["checkin_reminders"]) == copies
     assert [o["origin"] for o in data["objectives"]].count("o1") == copies
     assert {kr["graded_by"] for o in data["objectives"] for kr in o["key_results"]} == {"lena"}
+    assert [len(m["correlations"]) for m in data["xmatrices"]] == [1] * copies
+    assert [len(c["levels"]) for c in data["canvases"]] == [1] * copies
+
+
+def _strategy_copy(world: World, objective: Objective, *, year: int) -> None:
+    org = world.org
+    matrix = XMatrix.objects.create(organization=org, year=year)
+    breakthrough, annual = (
+        XMatrixItem.objects.create(organization=org, matrix=matrix, kind=kind, title=kind)
+        for kind in ("breakthrough", "annual")
+    )
+    annual.objectives.add(objective)
+    Correlation.objects.create(
+        organization=org, matrix=matrix, row=breakthrough, column=annual, strength="weak"
+    )
+    resource = XMatrixResource.objects.create(organization=org, matrix=matrix, team=world.growth)
+    priority = XMatrixItem.objects.create(
+        organization=org, matrix=matrix, kind="priority", title="p", owner=world.mo
+    )
+    Assignment.objects.create(
+        organization=org,
+        matrix=matrix,
+        priority=priority,
+        resource=resource,
+        responsibility="primary",
+    )
+    canvas = StrategyCanvas.objects.create(organization=org, title=f"Canvas {year}")
+    factor = CanvasFactor.objects.create(
+        organization=org, canvas=canvas, name="Price", objective=objective
+    )
+    player = CanvasPlayer.objects.create(organization=org, canvas=canvas, name="Us", kind="us")
+    CanvasLevel.objects.create(
+        organization=org, canvas=canvas, factor=factor, player=player, level=4
+    )
+
+
+def test_strategy_layer_in_the_file(rich: Organization) -> None:
+    data = export_organization(rich)
+    objectives = {o["title"]: o["ref"] for o in data["objectives"]}
+    assert [m["year"] for m in data["xmatrices"]] == [2026, 2027]
+    matrix = data["xmatrices"][0]
+    assert matrix["title"] == "FY2026 on one page" and matrix["ref"] == "x1"
+    assert [(i["ref"], i["kind"], i["title"]) for i in matrix["items"]] == [
+        ("i1", "breakthrough", "The tool small teams can't live without"),
+        ("i2", "annual", "Customers love our onboarding"),
+        ("i3", "priority", "Guided onboarding"),
+        ("i4", "priority", "Self-serve billing"),
+        ("i5", "metric", "Onboarding NPS"),
+    ]
+    assert matrix["items"][1]["objectives"] == sorted(
+        [objectives["Customers love us"], objectives["Our customers love our onboarding"]],
+        key=lambda ref: int(ref[1:]),
+    )
+    metric = matrix["items"][4]
+    assert (metric["kpi"], metric["baseline"], metric["target"], metric["owner"]) == (
+        "nps",
+        "32.0000",
+        "55.5000",
+        "lena",
+    )
+    assert matrix["resources"] == [
+        {"ref": "r1", "team": "platform", "person": None, "label": "", "position": 0},
+        {"ref": "r2", "team": None, "person": "mo", "label": "", "position": 1},
+        {"ref": "r3", "team": None, "person": None, "label": "Design agency", "position": 2},
+    ]
+    assert [(c["row"], c["column"], c["strength"]) for c in matrix["correlations"]] == [
+        ("i1", "i2", "strong"),
+        ("i2", "i3", "moderate"),
+        ("i2", "i4", "weak"),
+        ("i3", "i5", "strong"),
+        ("i5", "i1", "moderate"),
+    ]
+    assert matrix["assignments"] == [
+        {"priority": "i3", "resource": "r1", "responsibility": "secondary"},
+        {"priority": "i3", "resource": "r2", "responsibility": "primary"},
+        {"priority": "i4", "resource": "r3", "responsibility": "primary"},
+    ]
+    [canvas] = data["canvases"]
+    assert canvas["tagline"] == "Insight without an analyst"
+    assert [(f["name"], f["errc"], f["objective"]) for f in canvas["factors"]] == [
+        ("Price", "reduce", None),
+        ("Coaching", "raise", objectives["Our customers love our onboarding"]),
+        ("SSO", "", None),
+    ]
+    assert [(lv["factor"], lv["player"], lv["level"]) for lv in canvas["levels"]][:3] == [
+        ("f1", "p1", 0),
+        ("f1", "p2", 1),
+        ("f2", "p1", 3),
+    ]
+    event = next(e for e in data["audit_events"] if e["action"] == "xmatrix.create")
+    assert event["object"] == "x1"
+
+    # Into a fresh copy: the links point at the copy's own objectives, KPIs, teams and people.
+    fresh_digests(data, "strategy")
+    copy_org = import_organization(data, slug="copy")
+    item = XMatrixItem.objects.get(organization=copy_org, kind="annual")
+    assert {o.organization_id for o in item.objectives.all()} == {copy_org.pk}
+    assert item.objectives.count() == 2
+    metric_row = XMatrixItem.objects.get(organization=copy_org, kind="metric")
+    assert metric_row.kpi is not None and metric_row.kpi.organization_id == copy_org.pk
+    assert metric_row.owner is not None and metric_row.owner.organization_id == copy_org.pk
+    factor = CanvasFactor.objects.get(organization=copy_org, name="Coaching")
+    assert factor.objective is not None and factor.objective.organization_id == copy_org.pk
+    matrix_row = XMatrix.objects.get(organization=copy_org, year=2026)
+    assert (
+        AuditEvent.objects.get(organization=copy_org, action="xmatrix.create").object_id
+        == matrix_row.pk
+    )

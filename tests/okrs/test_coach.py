@@ -145,7 +145,10 @@ def test_board_badges_the_kpi_in_okr_format(demo):
     assert re.search(r">\d+ coach notes?</a>", found)
     assert 'aria-label="' in found
     company = Objective.objects.get(
-        organization=demo, cycle__name="2026-Q4", owner_team__slug="company"
+        organization=demo,
+        cycle__name="2026-Q4",
+        owner_team__slug="company",
+        title="Become the app small teams can't work without",
     )
     assert badge(page, company) is None
     assert "/okrs/cycle/" in page and "Coach report" in page

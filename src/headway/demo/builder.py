@@ -34,6 +34,17 @@ from headway.okrs.scores import recompute_scores
 from headway.okrs.services import recompute_objective, recompute_rollups
 from headway.orgs.models import Membership, Organization, Team, TeamMember, User
 from headway.orgs.services import delete_organization
+from headway.strategy.models import (
+    Assignment,
+    CanvasFactor,
+    CanvasLevel,
+    CanvasPlayer,
+    Correlation,
+    StrategyCanvas,
+    XMatrix,
+    XMatrixItem,
+    XMatrixResource,
+)
 
 DEMO_SLUG = "demo"
 DEMO_USERNAME = "demo"
@@ -126,6 +137,11 @@ class _Builder:
         self.kpis: dict[str, _KpiSeries] = {}
         self.objectives: list[Objective] = []
         self.checkins: list[CheckIn] = []
+        # Objectives by spec key: of the annual cycle (None) and of each quarter of the fiscal
+        # year (by offset), for the X-Matrix and the canvas to link to.
+        self.year_objectives: dict[int | None, dict[str, Objective]] = {}
+        self.fiscal_year = 0
+        self.year_start = today
 
     def build(self) -> Organization:
         self.org = Organization.objects.create(
@@ -135,6 +151,8 @@ class _Builder:
         self._people()
         self._kpis()
         self._okrs()
+        self._xmatrix()
+        self._canvas()
         self._timestamps()
         self._alerts()
         return self.org
@@ -320,12 +338,16 @@ class _Builder:
             )
         Cycle.objects.bulk_create([annual, *(c for _, c in quarters)])
         annual_objectives = self._cycle(annual, content.ANNUAL, {})
+        self.fiscal_year, self.year_start = fiscal_year, year_start
+        self.year_objectives[None] = annual_objectives
         previous: dict[str, Objective] = {}
         for offset, cycle in quarters:
             in_year = annual.start <= cycle.start <= annual.end
             previous = self._cycle(
                 cycle, content.QUARTERS[offset], annual_objectives if in_year else {}, previous
             )
+            if in_year:
+                self.year_objectives[offset] = previous
         CheckIn.objects.bulk_create(self.checkins, batch_size=500)
         for objective in self.objectives:
             recompute_objective(objective)
@@ -498,6 +520,107 @@ class _Builder:
             value = measured
         return value
 
+    # --- strategy -----------------------------------------------------------------------------
+
+    def _xmatrix(self) -> None:
+        """The X-Matrix of the current fiscal year: every list, corner and responsibility."""
+        org = self.org
+        matrix = XMatrix.objects.create(
+            organization=org, year=self.fiscal_year, title=content.MATRIX_TITLE
+        )
+        positions: dict[str, int] = {}
+        items = []
+        for spec in content.MATRIX_ITEMS:
+            positions[spec.kind] = position = positions.get(spec.kind, -1) + 1
+            items.append(
+                XMatrixItem(
+                    organization=org,
+                    matrix=matrix,
+                    kind=spec.kind,
+                    title=spec.title,
+                    description=spec.description,
+                    position=position,
+                    kpi=self.kpis[spec.kpi].kpi if spec.kpi else None,
+                    baseline=_optional(spec.baseline),
+                    target=_optional(spec.target),
+                    unit=spec.unit,
+                    owner=self.people[spec.owner] if spec.owner else None,
+                )
+            )
+        XMatrixItem.objects.bulk_create(items)
+        by_key = {spec.key: item for spec, item in zip(content.MATRIX_ITEMS, items, strict=True)}
+        XMatrixItem.objectives.through.objects.bulk_create(
+            XMatrixItem.objectives.through(xmatrixitem_id=item.pk, objective_id=objective.pk)
+            for spec, item in zip(content.MATRIX_ITEMS, items, strict=True)
+            for cycle, key in spec.objectives
+            if (objective := self.year_objectives.get(cycle, {}).get(key)) is not None
+        )
+        resources = XMatrixResource.objects.bulk_create(
+            XMatrixResource(
+                organization=org,
+                matrix=matrix,
+                team=self.teams[spec.team] if spec.team else None,
+                person=self.people[spec.person] if spec.person else None,
+                position=position,
+            )
+            for position, spec in enumerate(content.MATRIX_RESOURCES)
+        )
+        resource = {
+            spec.key: r for spec, r in zip(content.MATRIX_RESOURCES, resources, strict=True)
+        }
+        Correlation.objects.bulk_create(
+            Correlation(
+                organization=org,
+                matrix=matrix,
+                row=by_key[row],
+                column=by_key[column],
+                strength=strength,
+            )
+            for row, column, strength in content.MATRIX_CORRELATIONS
+        )
+        Assignment.objects.bulk_create(
+            Assignment(
+                organization=org,
+                matrix=matrix,
+                priority=by_key[priority],
+                resource=resource[key],
+                responsibility=responsibility,
+            )
+            for priority, key, responsibility in content.MATRIX_ASSIGNMENTS
+        )
+
+    def _canvas(self) -> None:
+        """The Strategy Canvas, with its "raise" factor already made into an objective."""
+        org = self.org
+        canvas = StrategyCanvas.objects.create(
+            organization=org,
+            title=content.CANVAS_TITLE,
+            tagline=content.CANVAS_TAGLINE,
+            description=content.CANVAS_DESCRIPTION,
+        )
+        current = self.year_objectives.get(0, {})
+        factors = CanvasFactor.objects.bulk_create(
+            CanvasFactor(
+                organization=org,
+                canvas=canvas,
+                name=spec.name,
+                position=position,
+                errc=spec.errc,
+                rationale=spec.rationale,
+                objective=current.get(spec.objective) if spec.objective else None,
+            )
+            for position, spec in enumerate(content.CANVAS_FACTORS)
+        )
+        players = CanvasPlayer.objects.bulk_create(
+            CanvasPlayer(organization=org, canvas=canvas, name=name, kind=kind, position=position)
+            for position, (name, kind) in enumerate(content.CANVAS_PLAYERS)
+        )
+        CanvasLevel.objects.bulk_create(
+            CanvasLevel(organization=org, canvas=canvas, factor=factor, player=player, level=level)
+            for spec, factor in zip(content.CANVAS_FACTORS, factors, strict=True)
+            for player, level in zip(players, spec.levels, strict=True)
+        )
+
     # --- fixed timestamps ---------------------------------------------------------------------
 
     def _timestamps(self) -> None:
@@ -519,6 +642,10 @@ class _Builder:
             updated_at=F("last_checkin_at")
         )
         Rollup.objects.filter(organization=org).update(updated_at=self.now)
+        # The strategy was drawn up before the fiscal year began, the canvas with it.
+        drawn = _at(self.year_start - dt.timedelta(days=21), 10)
+        XMatrix.objects.filter(organization=org).update(created_at=drawn, updated_at=drawn)
+        StrategyCanvas.objects.filter(organization=org).update(created_at=drawn, updated_at=drawn)
         org.refresh_from_db()
 
     # --- health history and alerts ------------------------------------------------------------

@@ -178,6 +178,39 @@ MARATHON_DESCRIPTION = (
 )
 
 
+# Made from the Strategy Canvas's "Guided onboarding" factor (raise): see CANVAS below.
+FIRST_WEEK_OBJECTIVE = ObjectiveSpec(
+    "first-week",
+    "Every new team reaches its first insight in week one",
+    (
+        KRSpec(
+            "Cut the time to first insight from 9 to 3 days",
+            "9",
+            "3",
+            "chloe",
+            unit="days",
+            direction="decrease",
+        ),
+        _pct("Raise the trials that finish guided setup from 35% to 70%", "35", "70", "priya"),
+        KRSpec(
+            "Publish 12 OKR and KPI starter templates",
+            "0",
+            "12",
+            "priya",
+            unit="templates",
+            result_type="output",
+            decimals=0,
+        ),
+    ),
+    owner_team="company",
+    description=(
+        "From the strategy canvas: guided onboarding is the factor we raise furthest above the "
+        "suites. Where do we want to stand out? In the first week."
+    ),
+    parents=("annual",),
+)
+
+
 def _current_quarter() -> tuple[ObjectiveSpec, ...]:
     return (
         ObjectiveSpec(
@@ -286,6 +319,7 @@ def _current_quarter() -> tuple[ObjectiveSpec, ...]:
             kind="committed",
             parents=SUPPORTS_COMPANY,
         ),
+        FIRST_WEEK_OBJECTIVE,
         ObjectiveSpec(
             "marathon",
             "Finish my first marathon in good shape",
@@ -976,3 +1010,246 @@ KPIS: tuple[KpiSpec, ...] = (
 # fmt: on
 
 NPS_BENCHMARK = ("Competitor NPS", "50", "Industry survey")
+
+# --- strategy ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatrixItemSpec:
+    key: str  # unique within the matrix; the corners name these keys
+    kind: str  # breakthrough, annual, priority, metric
+    title: str
+    description: str = ""
+    # Annual objectives: (quarter offset or None for the annual cycle, objective key) of the
+    # company objectives they stand for; those outside the fiscal year are left out.
+    objectives: tuple[tuple[int | None, str], ...] = ()
+    kpi: str | None = None  # metrics: a KpiSpec key
+    baseline: str | None = None
+    target: str | None = None
+    unit: str = ""
+    owner: str | None = None  # metrics: a PersonSpec key
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    key: str
+    team: str | None = None  # a team slug
+    person: str | None = None  # a PersonSpec key
+
+
+# The X-Matrix of the current fiscal year, read south -> west -> north -> east.
+MATRIX_TITLE = "Northwind Labs: strategy on one page"
+MATRIX_ITEMS: tuple[MatrixItemSpec, ...] = (
+    MatrixItemSpec(
+        "b-default",
+        "breakthrough",
+        "Be the default analytics tool for teams under 50 people",
+        "By the end of 2029: the tool a small team picks without a procurement process.",
+    ),
+    MatrixItemSpec(
+        "b-self-serve",
+        "breakthrough",
+        "Half of new revenue comes self-serve, without a sales call",
+    ),
+    MatrixItemSpec(
+        "b-day-one",
+        "breakthrough",
+        "Every customer sees a useful insight on the day they sign up",
+    ),
+    MatrixItemSpec(
+        "a-growth",
+        "annual",
+        "Grow to 700 paying customers and $1.8M annual recurring revenue",
+        objectives=((None, "annual"),),
+    ),
+    MatrixItemSpec(
+        "a-trials",
+        "annual",
+        "Turn trials into customers who stay",
+        objectives=((3, "company"), (2, "company")),
+    ),
+    MatrixItemSpec(
+        "a-habit",
+        "annual",
+        "Make Northwind part of every small team's week",
+        objectives=((1, "company"), (0, "company")),
+    ),
+    MatrixItemSpec(
+        "a-first-week",
+        "annual",
+        "Get every new team to its first insight in its first week",
+        objectives=((0, "first-week"),),
+    ),
+    MatrixItemSpec(
+        "p-onboarding",
+        "priority",
+        "Guided onboarding with OKR and KPI starter templates",
+    ),
+    MatrixItemSpec("p-upgrade", "priority", "A self-serve path from trial to paid"),
+    MatrixItemSpec("p-digest", "priority", "Weekly team digest and Slack integration"),
+    MatrixItemSpec("p-inbound", "priority", "A content and search engine for inbound leads"),
+    MatrixItemSpec("p-health", "priority", "Customer health scores and proactive check-ins"),
+    MatrixItemSpec(
+        "m-retention",
+        "metric",
+        "1-month retention",
+        kpi="retention-1m",
+        baseline="20",
+        target="35",
+        unit="%",
+        owner="priya",
+    ),
+    MatrixItemSpec("m-nps", "metric", "NPS", kpi="nps", baseline="32", target="55", owner="chloe"),
+    MatrixItemSpec(
+        "m-conversion",
+        "metric",
+        "Visitor to trial conversion",
+        kpi="conversion-rate",
+        baseline="2.7",
+        target="4",
+        unit="%",
+        owner="tom",
+    ),
+    MatrixItemSpec(
+        "m-sessions",
+        "metric",
+        "Sessions per user per day",
+        kpi="sessions",
+        baseline="5",
+        target="8",
+        unit="sessions",
+        owner="jonas",
+    ),
+    MatrixItemSpec(
+        "m-revenue",
+        "metric",
+        "Monthly recognised revenue",
+        kpi="revenue",
+        baseline="95000",
+        target="150000",
+        unit="$",
+        owner="omar",
+    ),
+)
+MATRIX_RESOURCES: tuple[ResourceSpec, ...] = (
+    ResourceSpec("product", team="product"),
+    ResourceSpec("customer-success", team="customer-success"),
+    ResourceSpec("marketing", team="marketing"),
+    ResourceSpec("omar", person="omar"),
+)
+# (row, column, strength); the row is the first of breakthrough x annual, annual x priority,
+# priority x metric, metric x breakthrough.
+MATRIX_CORRELATIONS: tuple[tuple[str, str, str], ...] = (
+    ("b-default", "a-growth", "strong"),
+    ("b-default", "a-habit", "strong"),
+    ("b-default", "a-trials", "moderate"),
+    ("b-self-serve", "a-trials", "strong"),
+    ("b-self-serve", "a-growth", "moderate"),
+    ("b-self-serve", "a-first-week", "weak"),
+    ("b-day-one", "a-first-week", "strong"),
+    ("b-day-one", "a-habit", "moderate"),
+    ("a-growth", "p-inbound", "strong"),
+    ("a-growth", "p-upgrade", "moderate"),
+    ("a-trials", "p-upgrade", "strong"),
+    ("a-trials", "p-health", "moderate"),
+    ("a-habit", "p-digest", "strong"),
+    ("a-habit", "p-health", "weak"),
+    ("a-first-week", "p-onboarding", "strong"),
+    ("a-first-week", "p-digest", "weak"),
+    ("p-onboarding", "m-nps", "strong"),
+    ("p-onboarding", "m-retention", "moderate"),
+    ("p-upgrade", "m-revenue", "strong"),
+    ("p-upgrade", "m-conversion", "moderate"),
+    ("p-digest", "m-sessions", "strong"),
+    ("p-digest", "m-retention", "moderate"),
+    ("p-inbound", "m-conversion", "strong"),
+    ("p-health", "m-retention", "moderate"),
+    ("p-health", "m-nps", "moderate"),
+    ("m-retention", "b-default", "strong"),
+    ("m-nps", "b-day-one", "strong"),
+    ("m-conversion", "b-self-serve", "moderate"),
+    ("m-sessions", "b-default", "moderate"),
+    ("m-revenue", "b-self-serve", "strong"),
+)
+# (priority, resource, responsibility)
+MATRIX_ASSIGNMENTS: tuple[tuple[str, str, str], ...] = (
+    ("p-onboarding", "customer-success", "primary"),
+    ("p-onboarding", "product", "secondary"),
+    ("p-upgrade", "omar", "primary"),
+    ("p-upgrade", "product", "secondary"),
+    ("p-digest", "product", "primary"),
+    ("p-digest", "marketing", "secondary"),
+    ("p-inbound", "marketing", "primary"),
+    ("p-health", "customer-success", "primary"),
+    ("p-health", "omar", "secondary"),
+)
+
+
+@dataclass(frozen=True)
+class FactorSpec:
+    name: str
+    errc: str  # "", eliminate, reduce, raise, create
+    rationale: str
+    levels: tuple[int, ...]  # one per CANVAS_PLAYERS entry, in order
+    objective: str | None = None  # key of the current quarter's objective made from it
+
+
+CANVAS_TITLE = "Northwind against the analytics suites"
+CANVAS_TAGLINE = "Analytics a small team runs itself, from day one"
+CANVAS_DESCRIPTION = (
+    "The suites compete on depth for analysts. Small teams have no analyst: they need an answer "
+    "in their first week and a reason to come back every Monday."
+)
+# (name, kind)
+CANVAS_PLAYERS: tuple[tuple[str, str], ...] = (
+    ("Northwind today", "us"),
+    ("InsightSuite", "competitor"),
+    ("Metricly", "competitor"),
+    ("Industry average", "industry"),
+    ("Northwind next", "new_curve"),
+)
+CANVAS_FACTORS: tuple[FactorSpec, ...] = (
+    FactorSpec(
+        "Price",
+        "reduce",
+        "Suites charge per analyst seat; a small team pays one flat price, well below them.",
+        (4, 9, 7, 8, 3),
+    ),
+    FactorSpec(
+        "Implementation services",
+        "eliminate",
+        "No consultants and no tracking-plan projects: templates and defaults replace them.",
+        (3, 9, 6, 7, 0),
+    ),
+    FactorSpec(
+        "Dashboard builder depth",
+        "reduce",
+        "A few opinionated dashboards answer what small teams ask; an endless builder slows them.",
+        (5, 10, 8, 8, 4),
+    ),
+    FactorSpec(
+        "Data governance controls",
+        "reduce",
+        "Sensible defaults and audit logs are enough below 50 people.",
+        (3, 9, 6, 7, 2),
+    ),
+    FactorSpec(
+        "Integrations",
+        "raise",
+        "Meet teams where they already work: Slack, billing and the CRM.",
+        (5, 7, 6, 6, 8),
+    ),
+    FactorSpec(
+        "Guided onboarding",
+        "raise",
+        "Teams that see a first insight in week one stay; nobody else guides them there.",
+        (4, 3, 5, 4, 9),
+        objective="first-week",
+    ),
+    FactorSpec(
+        "Goal templates and coaching",
+        "create",
+        "No competitor ties the numbers to the team's goals: OKR and KPI templates with a coach.",
+        (1, 0, 0, 0, 9),
+    ),
+)

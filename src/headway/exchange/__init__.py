@@ -19,6 +19,16 @@ Layout (``format`` "headway-organization", ``version`` 1)::
                      key_results: [{ref, ..., kpi, score, score_reason, graded_at, graded_by,
                                     checkins: [{ref, value, ...}]}]}]
     rollups        [{cycle, team, progress, score, updated_at}]
+    xmatrices      [{ref, year, title, created_at, updated_at,
+                     items: [{ref, kind, title, description, position, objectives: [ref],
+                              kpi, baseline, target, unit, owner}],
+                     resources: [{ref, team | person | label, position}],
+                     correlations: [{row, column, strength}],   row and column: item refs
+                     assignments: [{priority, resource, responsibility}]}]        by year
+    canvases       [{ref, title, tagline, description, created_at, updated_at,
+                     factors: [{ref, name, position, errc, rationale, objective: ref}],
+                     players: [{ref, name, kind, position}],
+                     levels: [{factor, player, level}]}]             oldest first
     api_tokens     [{ref, user, name, prefix, digest, scope, created_at, last_used_at,
                      revoked_at}]
     checkin_reminders [{user, week, sent_at, key_results}]          by username, week
@@ -27,11 +37,14 @@ Layout (``format`` "headway-organization", ``version`` 1)::
 
 No database ids: users and members are named by username, teams by slug, cycles by name, KPIs
 by key, the organization by its slug, everything else by an export-local ``ref`` ("o1", "k1",
-"c1", "m1", "b1", "t1"). An objective's ``parents`` and ``origin`` (what it was carried over or
-duplicated from) are such refs and may point at any objective of the file, in any cycle, before
-or after it. Decimals are exact strings, dates and times ISO 8601 in UTC. Passwords
-are Django password hashes. ``export_organization(import_organization(x))`` equals ``x`` for
-every ``x`` made by ``export_organization`` (when the users were new to the database).
+"c1", "m1", "b1", "t1"; for the strategy layer "x1", "i1", "r1", "s1", "f1", "p1"). An
+X-Matrix item, resource, canvas factor or player is referred to only within its own matrix or
+canvas; an item's ``objectives`` and a factor's ``objective`` are objective refs. An objective's
+``parents`` and ``origin`` (what it was carried over or duplicated from) are such refs and may
+point at any objective of the file, in any cycle, before or after it. Decimals are exact
+strings, dates and times ISO 8601 in UTC. Passwords are Django password hashes.
+``export_organization(import_organization(x))`` equals ``x`` for every ``x`` made by
+``export_organization`` (when the users were new to the database).
 """
 
 from __future__ import annotations

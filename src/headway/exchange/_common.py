@@ -10,6 +10,14 @@ from django.db import models
 from headway.kpis.models import AlertChannel, Benchmark, DataSource, Kpi, Measurement, XmrBaseline
 from headway.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from headway.orgs.models import ApiToken, Membership, Organization, Team, User
+from headway.strategy.models import (
+    CanvasFactor,
+    CanvasPlayer,
+    StrategyCanvas,
+    XMatrix,
+    XMatrixItem,
+    XMatrixResource,
+)
 
 FORMAT = "headway-organization"
 VERSION = 1
@@ -33,6 +41,12 @@ REF_MODELS: tuple[type[models.Model], ...] = (
     AlertChannel,
     XmrBaseline,
     DataSource,
+    XMatrix,
+    XMatrixItem,
+    XMatrixResource,
+    StrategyCanvas,
+    CanvasFactor,
+    CanvasPlayer,
 )
 REF_TYPES: frozenset[str] = frozenset(m._meta.label_lower for m in REF_MODELS)
 

@@ -16,6 +16,7 @@ from headway.exchange._common import (
     dt_out,
     label,
 )
+from headway.exchange._export_strategy import export_canvases, export_xmatrices
 from headway.exchange._kpi_engine import Exported
 from headway.kpis.models import Benchmark, Kpi, Measurement
 from headway.okrs.models import (
@@ -224,6 +225,16 @@ def export_organization(org: Organization) -> dict[str, Any]:
             }
         )
 
+    xmatrices_out = export_xmatrices(
+        oid,
+        member=member,
+        team_slug=team_slug,
+        kpi_key=kpi_key,
+        objective_ref=objective_ref,
+        refs=refs,
+    )
+    canvases_out = export_canvases(oid, objective_ref=objective_ref, refs=refs)
+
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -299,6 +310,8 @@ def export_organization(org: Organization) -> dict[str, Any]:
             }
             for r in rollups
         ],
+        "xmatrices": xmatrices_out,
+        "canvases": canvases_out,
         "api_tokens": tokens_out,
         "checkin_reminders": [
             {

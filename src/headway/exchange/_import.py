@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from headway.audit.models import AuditEvent
 from headway.errors import ValidationFailed
-from headway.exchange import _import_okrs, _kpi_engine
+from headway.exchange import _import_okrs, _import_strategy, _kpi_engine
 from headway.exchange import _read as r
 from headway.exchange._common import FORMAT, REF_TYPES, VERSION, label, max_length
 from headway.kpis.models import (
@@ -49,6 +49,8 @@ TOP_KEYS = [
     "alert_channels",
     "objectives",
     "rollups",
+    "xmatrices",
+    "canvases",
     "api_tokens",
     "checkin_reminders",
     "audit_events",
@@ -99,6 +101,7 @@ class Importer:
         self.key_results: list[KeyResult] = []
         self.checkins: list[CheckIn] = []
         self.rollups: list[Rollup] = []
+        self.strategy = _import_strategy.Strategy()
         self.tokens: list[ApiToken] = []
         self.reminders: list[CheckinReminder] = []
         self.events: list[tuple[AuditEvent, models.Model | None]] = []
@@ -127,6 +130,8 @@ class Importer:
         _kpi_engine.read_channels(self, data)
         _import_okrs.read_objectives(self, data)
         _import_okrs.read_rollups(self, data)
+        _import_strategy.read_xmatrices(self, data)
+        _import_strategy.read_canvases(self, data)
         self._tokens(data)
         self._reminders(data)
         self._events(data)
@@ -523,6 +528,7 @@ class Importer:
         _create(KeyResult, self.key_results, ["created_at", "updated_at"])
         _create(CheckIn, self.checkins)
         _create(Rollup, self.rollups, ["updated_at"])
+        _import_strategy.write(self)
         _create(ApiToken, self.tokens, ["created_at"])
         _create(CheckinReminder, self.reminders)
         events = []

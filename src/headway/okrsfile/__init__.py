@@ -1,4 +1,4 @@
-"""OKRs as code: an organization's plan as a YAML file (docs/okrs-as-code.md).
+"""OKRs as code: an organization's plan (and its strategy) as a YAML file (docs/okrs-as-code.md).
 
 - ``parse.load(text, name)``: read and check a file -> ``OkrsFile`` (or ``FileProblems``, each
   problem with its line); ``schema.json`` is the published JSON Schema of the format.

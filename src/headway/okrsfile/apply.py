@@ -27,6 +27,7 @@ from headway.okrs.choices import CycleState
 from headway.okrs.models import Cycle, KeyResult, Objective
 from headway.okrsfile.model import Entry, FileProblems, Problem, split_owner
 from headway.okrsfile.plan import Change, Plan
+from headway.okrsfile.strategy import Applier
 from headway.orgs import services as org_services
 from headway.orgs.models import Membership, Team
 
@@ -130,6 +131,8 @@ class _Writer:
             for change in plan.of(kind, "delete"):
                 self._delete(change)
         self._objectives()
+        # The strategy links to objectives and KPIs: after they are in, before any KPI goes.
+        Applier(self).run()
         for change, cycle in self.closing:
             with self.step(change):
                 cycles.advance_cycle(actor=self.actor, cycle=cycle, to=CycleState.CLOSED)

@@ -73,7 +73,8 @@ _Dumper.add_representer(Inline, _inline)
 _Dumper.add_representer(InlineMap, _inline_map)
 
 _TOP = re.compile(r"^[a-z_]+:")
-_SECTIONS = {"teams", "kpis", "cycles"}  # the lists; the few lines above them stay together
+# The lists; the few lines above them stay together.
+_SECTIONS = {"teams", "kpis", "cycles", "xmatrices", "canvases"}
 _ITEM = re.compile(r"^  - ")
 _OBJECTIVE = re.compile(r"^      - ")
 
@@ -112,6 +113,6 @@ def _spaced(body: str) -> str:
 
 def _starts_item(section: str, line: str, previous: str) -> bool:
     """A KPI, cycle or objective other than the first of its list."""
-    if section in {"kpis", "cycles"} and _ITEM.match(line):
+    if section in {"kpis", "cycles", "xmatrices", "canvases"} and _ITEM.match(line):
         return previous != f"{section}:"
     return section == "cycles" and bool(_OBJECTIVE.match(line)) and previous != "    objectives:"

@@ -1,7 +1,8 @@
 """``headway export --format yaml``: an organization's plan as an OKR file.
 
 Teams come in tree order, KPIs by key, cycles oldest first, objectives by owner (the company,
-then its departments and teams, then people) and key, key results in their own order. A field at
+then its departments and teams, then people) and key, key results in their own order; then the
+X-Matrices by year and the canvases oldest first (strategy.py). A field at
 its default is left out unless it says what the numbers mean (a key result's kind, direction and
 type, for instance). The result depends on the stored plan alone: export, apply to an empty
 organization, export again gives the same text.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from headway.okrsfile import strategy
 from headway.okrsfile.dump import Inline, InlineMap, dumps
 from headway.okrsfile.model import FIELDS, FORMAT_VERSION, KEY_FIELD, split_owner, support_text
 from headway.okrsfile.state import OrgState, Row, load_state
@@ -37,6 +39,7 @@ def document(state: OrgState) -> dict[str, Any]:
         }
         for cycle in state.cycles.values()
     ]
+    doc.update(strategy.sections(state))
     return doc
 
 

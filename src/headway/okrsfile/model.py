@@ -78,12 +78,49 @@ KEY_RESULT_FIELDS = (
     Field("type", "outcome", always=True),
 )
 
+# The strategy layer (strategy.py): what the plan compares, field by field. An item's kind is
+# the list it is in, and a position is its place in its list.
+STRATEGY_FIELDS: dict[str, tuple[Field, ...]] = {
+    "xmatrix": (Field("title", ""),),
+    "xmatrix_item": (
+        Field("kind"),
+        Field("title"),
+        Field("description", ""),
+        Field("objectives", ()),
+        Field("kpi", None),
+        Field("baseline", None),
+        Field("target", None),
+        Field("unit", ""),
+        Field("owner", None),
+        Field("position", 0),
+    ),
+    "xmatrix_resource": (
+        Field("team", None),
+        Field("person", None),
+        Field("label", ""),
+        Field("position", 0),
+    ),
+    "correlation": (Field("strength"),),
+    "assignment": (Field("responsibility"),),
+    "canvas": (Field("title"), Field("tagline", ""), Field("description", "")),
+    "canvas_player": (Field("name"), Field("kind"), Field("position", 0)),
+    "canvas_factor": (
+        Field("name"),
+        Field("errc", ""),
+        Field("rationale", ""),
+        Field("objective", None),
+        Field("levels", None),
+        Field("position", 0),
+    ),
+}
+
 FIELDS: dict[str, tuple[Field, ...]] = {
     "team": TEAM_FIELDS,
     "kpi": KPI_FIELDS,
     "cycle": CYCLE_FIELDS,
     "objective": OBJECTIVE_FIELDS,
     "key_result": KEY_RESULT_FIELDS,
+    **STRATEGY_FIELDS,
 }
 # The field that names each kind of entry (its stable key).
 KEY_FIELD = {"team": "key", "kpi": "key", "cycle": "name", "objective": "key", "key_result": "key"}
@@ -93,6 +130,14 @@ LABELS = {
     "cycle": "cycle",
     "objective": "objective",
     "key_result": "key result",
+    "xmatrix": "X-Matrix",
+    "xmatrix_item": "X-Matrix item",
+    "xmatrix_resource": "X-Matrix resource",
+    "correlation": "X-Matrix mark",
+    "assignment": "X-Matrix assignment",
+    "canvas": "strategy canvas",
+    "canvas_player": "canvas player",
+    "canvas_factor": "canvas factor",
 }
 
 
@@ -156,6 +201,10 @@ class OkrsFile:
     kpis: list[Entry] | None
     cycles: list[Entry]
     lines: dict[str, int] = field(default_factory=dict)
+    # The strategy layer; None when the file has no such section (then it is not managed).
+    # Children: a matrix's items, resources, marks and assignments; a canvas's players, factors.
+    xmatrices: list[Entry] | None = None
+    canvases: list[Entry] | None = None
 
     def objectives(self) -> list[tuple[Entry, Entry]]:
         """(cycle, objective) pairs in file order."""

@@ -22,7 +22,7 @@ import yaml
 from django.utils.text import slugify
 
 from headway.core.coach import RULES
-from headway.okrsfile import validate
+from headway.okrsfile import strategy_file, validate
 from headway.okrsfile.model import (
     FIELDS,
     FORMAT_VERSION,
@@ -233,6 +233,7 @@ class _Builder:
             for objective in cycle.children:
                 objective.children = self._entries("key_result", (*objective.at, "key_results"))
         self._support_loops(cycles)
+        xmatrices, canvases = strategy_file.build(self)
         if self.problems:
             raise FileProblems(self.name, self.problems)
         assert doc["headway"] == FORMAT_VERSION
@@ -244,6 +245,8 @@ class _Builder:
             kpis=kpis,
             cycles=cycles,
             lines={k[0]: v for k, v in self.lines.items() if len(k) == 1 and isinstance(k[0], str)},
+            xmatrices=xmatrices,
+            canvases=canvases,
         )
 
     def _raw(self, path: Path) -> Any:

@@ -21,6 +21,7 @@ from django.db.models import Count
 from headway.kpis.models import Measurement
 from headway.okrs.choices import CycleState
 from headway.okrs.models import CheckIn
+from headway.okrsfile import strategy
 from headway.okrsfile.model import (
     FIELDS,
     LABELS,
@@ -163,6 +164,7 @@ class _Planner:
                 self._cycle(cycle)
             self._support_loops()
         self._deletes(notes=not deletes_only)
+        strategy.plan(self, deletes_only=deletes_only)
         return self.out
 
     # --- organization, teams, KPIs -------------------------------------------------------------

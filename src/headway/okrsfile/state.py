@@ -14,6 +14,7 @@ from typing import Any
 from headway.kpis.models import Kpi
 from headway.okrs.keys import unique_key
 from headway.okrs.models import Alignment, Cycle, KeyResult, Objective
+from headway.okrsfile import strategy as strategy_layer
 from headway.okrsfile.model import owner_ref, sorted_supports
 from headway.orgs.models import Membership, Organization, Team
 from headway.orgs.selectors import tree_order
@@ -37,6 +38,8 @@ class OrgState:
     cycles: dict[str, Row]  # by name, oldest first; children are the objectives
     # (cycle name, key) -> row; children are the key results
     objectives: dict[tuple[str, str], Row]
+    # X-Matrices and canvases; children are their rows
+    strategy: strategy_layer.StrategyState = field(default_factory=strategy_layer.StrategyState)
 
 
 def _cycle_order(cycle: Cycle) -> tuple[dt.date, int, str]:
@@ -182,6 +185,13 @@ def load_state(organization: Organization) -> OrgState:
         kpis=kpi_rows,
         cycles=cycle_rows,
         objectives=objective_rows,
+        strategy=strategy_layer.load(
+            oid,
+            slug_of=slug_of,
+            username_of=username_of,
+            kpi_key=kpi_key,
+            objective_ref=ref_of,
+        ),
     )
 
 

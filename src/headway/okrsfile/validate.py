@@ -49,6 +49,7 @@ PATTERN_MESSAGES = {
     "username": "must be a username (letters, digits and @ . + - _)",
     "ruleId": "must be a coach rule id (e.g. objective-too-long)",
     "supportRef": "must be an objective's key, or CYCLE:KEY for another cycle's objective",
+    "objectiveRef": "must name its cycle: CYCLE:KEY (e.g. 2026-Q4:grow-revenue)",
 }
 TYPE_MESSAGES = {
     "string": "must be text",
