@@ -200,7 +200,7 @@ def _whole(matrix: XMatrix) -> dict[str, Any]:
             {"priority_id": p, "resource_id": r, "responsibility": s}
             for (p, r), s in data.assignments.items()
         ],
-        "findings": [vars(f) for f in data.findings],
+        "findings": data.findings,
     }
 
 

@@ -64,13 +64,17 @@ class Resource:
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem: ``id`` is stable across runs ("unsupported-breakthrough:12")."""
+    """One problem, about one item (or one resource, for an overloaded owner)."""
 
-    id: str
     code: str
     subject_id: int  # the item's id, or the resource's for an overloaded owner
     subject: str  # its title or name
     message: str
+
+    @property
+    def id(self) -> str:
+        """Stable across runs: "unsupported-breakthrough:12"."""
+        return f"{self.code}:{self.subject_id}"
 
 
 def corner_of(row_kind: str, column_kind: str) -> tuple[str, str] | None:
@@ -112,7 +116,6 @@ def check(
         if item.kind == BREAKTHROUGH and item.id not in supported:
             findings.append(
                 Finding(
-                    id=f"unsupported-breakthrough:{item.id}",
                     code="unsupported-breakthrough",
                     subject_id=item.id,
                     subject=item.title,
@@ -128,7 +131,6 @@ def check(
         if item.kind == PRIORITY and item.id not in served:
             findings.append(
                 Finding(
-                    id=f"orphan-priority:{item.id}",
                     code="orphan-priority",
                     subject_id=item.id,
                     subject=item.title,
@@ -143,7 +145,6 @@ def check(
         if item.kind == METRIC and item.owner_id is None:
             findings.append(
                 Finding(
-                    id=f"metric-without-owner:{item.id}",
                     code="metric-without-owner",
                     subject_id=item.id,
                     subject=item.title,
@@ -167,7 +168,6 @@ def check(
             name = names.get(resource_id, f"Resource {resource_id}")
             findings.append(
                 Finding(
-                    id=f"overloaded-owner:{resource_id}",
                     code="overloaded-owner",
                     subject_id=resource_id,
                     subject=name,

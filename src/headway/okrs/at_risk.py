@@ -55,6 +55,16 @@ def _started_before(cutoff: dt.datetime) -> Q:
     return Q(objective__cycle__start__lte=day)
 
 
+def awaiting_checkins() -> QuerySet[KeyResult]:
+    """Key results people check in: those of active objectives in active cycles, less the ones
+    following a KPI (its measurements move them, nobody checks them in)."""
+    return KeyResult.objects.filter(
+        follows_kpi=False,
+        objective__status=ObjectiveStatus.ACTIVE,
+        objective__cycle__state=CycleState.ACTIVE,
+    )
+
+
 def overdue_key_results(
     org_id: int, now: dt.datetime, *, owner_id: int | None = None
 ) -> QuerySet[KeyResult]:
@@ -62,12 +72,8 @@ def overdue_key_results(
     (never checked in before all), with their objective and cycle."""
     cutoff = now - OVERDUE_AFTER
     queryset = (
-        KeyResult.objects.filter(
-            organization_id=org_id,
-            follows_kpi=False,
-            objective__status=ObjectiveStatus.ACTIVE,
-            objective__cycle__state=CycleState.ACTIVE,
-        )
+        awaiting_checkins()
+        .filter(organization_id=org_id)
         .filter(
             Q(last_checkin_at__lt=cutoff)
             | (Q(last_checkin_at__isnull=True) & _started_before(cutoff))

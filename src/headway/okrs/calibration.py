@@ -22,16 +22,16 @@ from headway.core.calibration import (
     spread,
 )
 from headway.core.coach.cycle_rules import TOO_EASY
-from headway.okrs.choices import CycleKind, CycleState, ObjectiveStatus
+from headway.okrs import cycles as lifecycle
+from headway.okrs.choices import CycleKind, ObjectiveStatus
 from headway.okrs.models import Cycle, KeyResult, Objective
 from headway.okrs.scores import key_result_score
 from headway.orgs.models import Team
 
-GRADED_STATES = (CycleState.GRADING, CycleState.CLOSED)
-
 
 def is_graded(cycle: Cycle) -> bool:
-    return cycle.kind == CycleKind.QUARTER and cycle.state in GRADED_STATES
+    """A quarter whose grading has started: what calibration looks at."""
+    return cycle.kind == CycleKind.QUARTER and lifecycle.is_graded(cycle)
 
 
 @dataclass
@@ -118,7 +118,7 @@ def calibration(
     for a report about one cycle.
     """
     queryset = Cycle.objects.filter(
-        organization_id=org_id, kind=CycleKind.QUARTER, state__in=GRADED_STATES
+        organization_id=org_id, kind=CycleKind.QUARTER, state__in=lifecycle.GRADED_STATES
     ).order_by("start", "id")
     if until is not None:
         queryset = queryset.filter(start__lte=until.start)

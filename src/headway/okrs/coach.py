@@ -25,7 +25,8 @@ from headway.core.coach.model import (
     ObjectiveDraft,
     Severity,
 )
-from headway.okrs.choices import DIRECTION_CHOICES, KR_KIND_CHOICES, CycleState, KRResultType
+from headway.okrs.choices import DIRECTION_CHOICES, KR_KIND_CHOICES, KRResultType
+from headway.okrs.cycles import is_graded
 from headway.okrs.models import Cycle, KeyResult, Objective
 from headway.orgs.models import Organization
 
@@ -33,7 +34,6 @@ from headway.orgs.models import Organization
 SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 _KR_KINDS = {value for value, _ in KR_KIND_CHOICES}
 _DIRECTIONS = {value for value, _ in DIRECTION_CHOICES}
-_GRADED = {CycleState.GRADING, CycleState.CLOSED}
 
 
 # --- rows to drafts ---------------------------------------------------------------------------
@@ -87,9 +87,7 @@ def objective_draft(objective: Objective) -> ObjectiveDraft:
         is_company=team is not None and team.parent_id is None,
         aligned=is_aligned(objective),
         kind=objective.kind,
-        score=(
-            core.default_score(objective.progress) if objective.cycle.state in _GRADED else None
-        ),
+        score=(core.default_score(objective.progress) if is_graded(objective.cycle) else None),
     )
 
 

@@ -29,6 +29,15 @@ NEXT_STATE: dict[str, str] = {
     CycleState.ACTIVE: CycleState.GRADING,
     CycleState.GRADING: CycleState.CLOSED,
 }
+# The states in which scores mean something: grading has started.
+GRADED_STATES = (CycleState.GRADING, CycleState.CLOSED)
+
+
+def is_graded(cycle: Cycle) -> bool:
+    """Scores mean something once grading has started."""
+    return cycle.state in GRADED_STATES
+
+
 # The one step back a reopen takes.
 REOPEN_STATE: dict[str, str] = {
     CycleState.CLOSED: CycleState.GRADING,
@@ -95,7 +104,7 @@ def entered(cycle: Cycle) -> None:
         for kr in ungraded:
             kr.score = core.default_score(kr.progress)
         KeyResult.objects.bulk_update(ungraded, ["score"], batch_size=500)
-    if cycle.state in (CycleState.GRADING, CycleState.CLOSED):
+    if is_graded(cycle):
         recompute_scores(cycle)
 
 

@@ -7,6 +7,7 @@ objective's, the team's and the organization's scores at once (``recompute_score
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -67,6 +68,35 @@ def _gradable(actor: Membership, key_result: KeyResult) -> KeyResult:
     return kr
 
 
+def _store_grade(
+    actor: Membership,
+    kr: KeyResult,
+    action: str,
+    *,
+    score: float | None,
+    reason: str,
+    graded_at: dt.datetime | None,
+    graded_by: Membership | None,
+) -> KeyResult:
+    """Save the grade fields, move the scores above the key result and audit the change."""
+    before = audit.snapshot(kr, GRADE_FIELDS)
+    kr.score = score
+    kr.score_reason = reason
+    kr.graded_at = graded_at
+    kr.graded_by = graded_by
+    kr.save(update_fields=[*GRADE_FIELDS, "updated_at"])
+    recompute_scores(kr.objective.cycle)
+    audit.record(
+        organization_id=kr.organization_id,
+        actor_id=actor.user_id,
+        action=action,
+        instance=kr,
+        before=before,
+        after=audit.snapshot(kr, GRADE_FIELDS),
+    )
+    return kr
+
+
 @transaction.atomic
 def grade_key_result(
     *, actor: Membership, key_result: KeyResult, score: Any, reason: Any = ""
@@ -86,41 +116,27 @@ def grade_key_result(
             f"say why the score differs from the default {default:.1f} (the final progress)",
         )
     problems.raise_any()
-    before = audit.snapshot(kr, GRADE_FIELDS)
-    kr.score = clean_score
-    kr.score_reason = clean_reason
-    kr.graded_at = timezone.now()
-    kr.graded_by = actor
-    kr.save(update_fields=[*GRADE_FIELDS, "updated_at"])
-    recompute_scores(kr.objective.cycle)
-    audit.record(
-        organization_id=kr.organization_id,
-        actor_id=actor.user_id,
-        action="key_result.grade",
-        instance=kr,
-        before=before,
-        after=audit.snapshot(kr, GRADE_FIELDS),
+    return _store_grade(
+        actor,
+        kr,
+        "key_result.grade",
+        score=clean_score,
+        reason=clean_reason,
+        graded_at=timezone.now(),
+        graded_by=actor,
     )
-    return kr
 
 
 @transaction.atomic
 def clear_grade(*, actor: Membership, key_result: KeyResult) -> KeyResult:
     """Forget the grade: the key result counts with its default score again."""
     kr = _gradable(actor, key_result)
-    before = audit.snapshot(kr, GRADE_FIELDS)
-    kr.score = None
-    kr.score_reason = ""
-    kr.graded_at = None
-    kr.graded_by = None
-    kr.save(update_fields=[*GRADE_FIELDS, "updated_at"])
-    recompute_scores(kr.objective.cycle)
-    audit.record(
-        organization_id=kr.organization_id,
-        actor_id=actor.user_id,
-        action="key_result.grade_clear",
-        instance=kr,
-        before=before,
-        after=audit.snapshot(kr, GRADE_FIELDS),
+    return _store_grade(
+        actor,
+        kr,
+        "key_result.grade_clear",
+        score=None,
+        reason="",
+        graded_at=None,
+        graded_by=None,
     )
-    return kr

@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from headway.okrs.choices import CycleState, ObjectiveStatus
+from headway.okrs.at_risk import awaiting_checkins
 from headway.okrs.models import CheckinReminder, KeyResult
 from headway.orgs.models import Membership
 
@@ -61,12 +61,8 @@ def waiting_key_results(
     if not membership_ids:
         return found
     rows = (
-        KeyResult.objects.filter(
-            owner_id__in=membership_ids,
-            follows_kpi=False,
-            objective__status=ObjectiveStatus.ACTIVE,
-            objective__cycle__state=CycleState.ACTIVE,
-        )
+        awaiting_checkins()
+        .filter(owner_id__in=membership_ids)
         .filter(Q(last_checkin_at__isnull=True) | Q(last_checkin_at__lt=week_start(now)))
         .select_related("objective__cycle")
         .order_by(

@@ -19,7 +19,8 @@ from headway import core
 from headway.core.health import Health
 from headway.kpis.models import Kpi
 from headway.okrs.calibration import CalibrationData, calibration, distribution_chart
-from headway.okrs.choices import CycleState, ObjectiveStatus
+from headway.okrs.choices import ObjectiveStatus
+from headway.okrs.cycles import is_graded
 from headway.okrs.models import Alignment, Cycle, KeyResult, Objective, Rollup
 from headway.okrs.progress import cycle_bounds, expected_progress
 from headway.orgs.models import Organization
@@ -131,7 +132,7 @@ def executive_report(organization: Organization, cycle: Cycle, now: dt.datetime)
     org_id = organization.pk
     _, end = cycle_bounds(cycle)
     at = min(now, end)
-    graded = cycle.state in (CycleState.GRADING, CycleState.CLOSED)
+    graded = is_graded(cycle)
     org_rollup = Rollup.objects.filter(cycle=cycle, team__isnull=True).first()
     objectives, company_owned = _company_objectives(org_id, cycle)
     expected = expected_progress(cycle, at)

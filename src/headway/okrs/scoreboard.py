@@ -7,17 +7,9 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from headway.okrs.choices import CycleState
-from headway.okrs.cycles import MOVE_LABELS, NEXT_STATE, REOPEN_STATE
+from headway.okrs.cycles import MOVE_LABELS, NEXT_STATE, REOPEN_STATE, is_graded
 from headway.okrs.models import Cycle, KeyResult, Objective, Rollup
 from headway.orgs.models import Membership, Team
-
-GRADED_STATES = (CycleState.GRADING, CycleState.CLOSED)
-
-
-def is_graded(cycle: Cycle) -> bool:
-    """Scores mean something once grading has started."""
-    return cycle.state in GRADED_STATES
 
 
 @dataclass

@@ -12,7 +12,8 @@ from django import template
 from django.db.models import Q
 
 from headway.okrs import carry
-from headway.okrs.choices import CycleKind, CycleState, OriginKind
+from headway.okrs.choices import CycleKind, OriginKind
+from headway.okrs.cycles import is_graded
 from headway.okrs.models import Objective
 
 register = template.Library()
@@ -38,7 +39,7 @@ def carry_panel(context: template.Context) -> dict[str, Any]:
         "carried_to": [o for o in copies if o.origin_kind == OriginKind.CARRIED_OVER],
         "duplicated_as": [o for o in copies if o.origin_kind == OriginKind.DUPLICATED],
         "can_edit": can_edit,
-        "emphasised": objective.cycle.state in (CycleState.GRADING, CycleState.CLOSED),
+        "emphasised": is_graded(objective.cycle),
         "finished": objective.progress >= 1,
         "retro_max": carry.RETRO_MAX_LENGTH,
     }

@@ -12,6 +12,7 @@ from typing import Any
 from django import template
 
 from headway.okrs import scoreboard
+from headway.okrs.cycles import is_graded
 from headway.okrs.views.cycles import grade_item, scores_context
 
 register = template.Library()
@@ -20,7 +21,7 @@ register = template.Library()
 @register.inclusion_tag("okrs/_grading_section.html", takes_context=True)
 def grading_section(context: template.Context) -> dict[str, Any]:
     objective = context["objective"]
-    if not scoreboard.is_graded(objective.cycle):
+    if not is_graded(objective.cycle):
         return {"show": False}
     membership = context["request"].membership
     rows = context.get("rows") or []
