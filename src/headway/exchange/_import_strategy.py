@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from headway.core.xmatrix import CORNERS
 from headway.exchange import _read as r
 from headway.exchange._common import label, max_length
 from headway.okrs.models import Objective
@@ -26,17 +27,10 @@ from headway.strategy.models import (
 )
 
 if TYPE_CHECKING:
+    from django.db.models import Model
+
     from headway.exchange._import import Importer
 
-# The four corners, (row kind, column kind): the row is the first of each pair.
-CORNERS = frozenset(
-    {
-        (ItemKind.BREAKTHROUGH, ItemKind.ANNUAL),
-        (ItemKind.ANNUAL, ItemKind.PRIORITY),
-        (ItemKind.PRIORITY, ItemKind.METRIC),
-        (ItemKind.METRIC, ItemKind.BREAKTHROUGH),
-    }
-)
 YEAR_MIN, YEAR_MAX = 1900, 2999
 
 
@@ -54,6 +48,23 @@ class Strategy:
         self.factors: list[CanvasFactor] = []
         self.players: list[CanvasPlayer] = []
         self.levels: list[CanvasLevel] = []
+
+
+def _required_text(d: dict[str, Any], path: str, model: type[Model], key: str) -> str:
+    value: str = r.text(
+        d, path, key, max_length=max_length(model, key), default=r.REQUIRED, blank=False
+    )
+    return value
+
+
+def _local_ref(
+    imp: Importer, d: dict[str, Any], path: str, obj: Model, local: dict[str, Any]
+) -> None:
+    """The required ref of an item, resource, factor or player: unique in the file like every
+    ref, and kept in ``local`` for the marks, assignments or levels of its own matrix or canvas."""
+    ref = r.text(d, path, "ref", max_length=100, default=r.REQUIRED, blank=False)
+    imp.ref(type(obj), ref, obj, r.join(path, "ref"))
+    local[ref] = obj
 
 
 def read_xmatrices(imp: Importer, data: dict[str, Any]) -> None:
@@ -112,14 +123,7 @@ def read_xmatrices(imp: Importer, data: dict[str, Any]) -> None:
                 organization=imp.org,
                 matrix=matrix,
                 kind=r.choice(idict, ip, "kind", ItemKind.values, default=r.REQUIRED),
-                title=r.text(
-                    idict,
-                    ip,
-                    "title",
-                    max_length=max_length(XMatrixItem, "title"),
-                    default=r.REQUIRED,
-                    blank=False,
-                ),
+                title=_required_text(idict, ip, XMatrixItem, "title"),
                 description=r.text(idict, ip, "description"),
                 position=r.integer(idict, ip, "position", low=0, high=r.INT_MAX, default=0),
                 kpi=imp.lookup(idict, ip, "kpi", imp.kpis, "KPI"),
@@ -128,9 +132,7 @@ def read_xmatrices(imp: Importer, data: dict[str, Any]) -> None:
                 unit=r.text(idict, ip, "unit", max_length=max_length(XMatrixItem, "unit")),
                 owner=imp.lookup(idict, ip, "owner", imp.members, "member"),
             )
-            ref = r.text(idict, ip, "ref", max_length=100, default=r.REQUIRED, blank=False)
-            imp.ref(XMatrixItem, ref, item, r.join(ip, "ref"))
-            items[ref] = item
+            _local_ref(imp, idict, ip, item, items)
             seen: set[str] = set()
             for op, objective_ref in r.items(idict, ip, "objectives"):
                 if not isinstance(objective_ref, str) or objective_ref not in objectives:
@@ -154,9 +156,7 @@ def read_xmatrices(imp: Importer, data: dict[str, Any]) -> None:
             )
             if resource.team is None and resource.person is None and not resource.label.strip():
                 r.fail(rp, "give a team, a person or a label")
-            ref = r.text(rd, rp, "ref", max_length=100, default=r.REQUIRED, blank=False)
-            imp.ref(XMatrixResource, ref, resource, r.join(rp, "ref"))
-            resources[ref] = resource
+            _local_ref(imp, rd, rp, resource, resources)
             s.resources.append(resource)
 
         pairs: set[tuple[str, str]] = set()
@@ -232,14 +232,7 @@ def read_canvases(imp: Importer, data: dict[str, Any]) -> None:
         )
         canvas = StrategyCanvas(
             organization=imp.org,
-            title=r.text(
-                d,
-                p,
-                "title",
-                max_length=max_length(StrategyCanvas, "title"),
-                default=r.REQUIRED,
-                blank=False,
-            ),
+            title=_required_text(d, p, StrategyCanvas, "title"),
             tagline=r.text(d, p, "tagline", max_length=max_length(StrategyCanvas, "tagline")),
             description=r.text(d, p, "description"),
             created_at=imp.stamp(d, p, "created_at"),
@@ -256,22 +249,13 @@ def read_canvases(imp: Importer, data: dict[str, Any]) -> None:
             factor = CanvasFactor(
                 organization=imp.org,
                 canvas=canvas,
-                name=r.text(
-                    fd,
-                    fp,
-                    "name",
-                    max_length=max_length(CanvasFactor, "name"),
-                    default=r.REQUIRED,
-                    blank=False,
-                ),
+                name=_required_text(fd, fp, CanvasFactor, "name"),
                 position=r.integer(fd, fp, "position", low=0, high=r.INT_MAX, default=0),
                 errc=r.choice(fd, fp, "errc", Errc.values, default=Errc.NONE),
                 rationale=r.text(fd, fp, "rationale"),
                 objective=imp.lookup(fd, fp, "objective", objectives, "objective"),
             )
-            ref = r.text(fd, fp, "ref", max_length=100, default=r.REQUIRED, blank=False)
-            imp.ref(CanvasFactor, ref, factor, r.join(fp, "ref"))
-            factors[ref] = factor
+            _local_ref(imp, fd, fp, factor, factors)
             s.factors.append(factor)
 
         players: dict[str, CanvasPlayer] = {}
@@ -280,20 +264,11 @@ def read_canvases(imp: Importer, data: dict[str, Any]) -> None:
             player = CanvasPlayer(
                 organization=imp.org,
                 canvas=canvas,
-                name=r.text(
-                    pd,
-                    pp,
-                    "name",
-                    max_length=max_length(CanvasPlayer, "name"),
-                    default=r.REQUIRED,
-                    blank=False,
-                ),
+                name=_required_text(pd, pp, CanvasPlayer, "name"),
                 kind=r.choice(pd, pp, "kind", PlayerKind.values, default=r.REQUIRED),
                 position=r.integer(pd, pp, "position", low=0, high=r.INT_MAX, default=0),
             )
-            ref = r.text(pd, pp, "ref", max_length=100, default=r.REQUIRED, blank=False)
-            imp.ref(CanvasPlayer, ref, player, r.join(pp, "ref"))
-            players[ref] = player
+            _local_ref(imp, pd, pp, player, players)
             s.players.append(player)
 
         seen: set[tuple[str, str]] = set()

@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model
 
 from headway.audit import services as audit
 from headway.okrsfile.dump import Inline, InlineMap
@@ -28,7 +29,6 @@ from headway.okrsfile.model import Entry, support_text
 from headway.okrsfile.strategy_file import (
     KIND_RANK,
     LISTS,
-    item_keys,
     named_keys,
     resource_base,
 )
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from headway.okrsfile.state import OrgState, Row
 
 ObjectiveRef = tuple[str, str]
+_M = TypeVar("_M", bound=Model)
 
 ITEM_FIELDS = ["kind", "title", "description", "position", "kpi", "baseline", "target", "unit"]
 ITEM_AUDIT = [*ITEM_FIELDS, "owner"]
@@ -59,17 +60,19 @@ FACTOR_AUDIT = ["name", "position", "errc", "rationale", "objective"]
 PLAYER_AUDIT = ["name", "kind", "position"]
 CANVAS_AUDIT = ["title", "tagline", "description"]
 
-# Kinds in the order apply writes them (parents first) and deletes them (children first).
-WRITE_ORDER = (
-    "xmatrix",
-    "xmatrix_item",
-    "xmatrix_resource",
-    "correlation",
-    "assignment",
-    "canvas",
-    "canvas_player",
-    "canvas_factor",
-)
+# Each kind's audit action ("<action>.create", ".update", ".delete"), in the order apply writes
+# the kinds (parents first) and deletes them (children first).
+ACTIONS = {
+    "xmatrix": "xmatrix",
+    "xmatrix_item": "xmatrix.item",
+    "xmatrix_resource": "xmatrix.resource",
+    "correlation": "xmatrix.correlation",
+    "assignment": "xmatrix.assignment",
+    "canvas": "canvas",
+    "canvas_player": "canvas.player",
+    "canvas_factor": "canvas.factor",
+}
+WRITE_ORDER = tuple(ACTIONS)
 KINDS = frozenset(WRITE_ORDER)
 
 
@@ -123,7 +126,9 @@ def load(
         key_of: dict[int, str] = {}
         rank: dict[int, int] = {}
         positions: dict[str, int] = {}
-        for index, (item, key) in enumerate(zip(own, item_keys(i.title for i in own), strict=True)):
+        for index, (item, key) in enumerate(
+            zip(own, named_keys((i.title for i in own), "item"), strict=True)
+        ):
             key_of[item.pk], rank[item.pk] = key, index
             position = positions[item.kind] = positions.get(item.kind, -1) + 1
             row.children.append(
@@ -559,21 +564,12 @@ class Applier:
     def delete(self, change: Change) -> None:
         assert change.row is not None
         obj = change.row.obj
-        action = {
-            "xmatrix": "xmatrix.delete",
-            "xmatrix_item": "xmatrix.item.delete",
-            "xmatrix_resource": "xmatrix.resource.delete",
-            "correlation": "xmatrix.correlation.delete",
-            "assignment": "xmatrix.assignment.delete",
-            "canvas": "canvas.delete",
-            "canvas_player": "canvas.player.delete",
-            "canvas_factor": "canvas.factor.delete",
-        }[change.kind]
-        self.record(action, obj, before=audit.snapshot(obj))
+        self.record(f"{ACTIONS[change.kind]}.delete", obj, before=audit.snapshot(obj))
         obj.delete()
 
-    def _save(self, obj: Any, change: Change, action: str, fields: list[str]) -> None:
-        """Create ``obj`` or save the changed ``fields`` of it, and record it."""
+    def _save(self, obj: Any, change: Change, fields: list[str]) -> None:
+        """Create ``obj`` (recording ``fields``) or save it (recording the changed ones)."""
+        action = ACTIONS[change.kind]
         if change.op == "create":
             obj.save()
             self.record(f"{action}.create", obj, after=audit.snapshot(obj, fields))
@@ -594,7 +590,7 @@ class Applier:
             organization_id=self.org_id, year=int(entry.key)
         )
         matrix.title = entry.values["title"]
-        self._save(matrix, change, "xmatrix", ["year", "title"])
+        self._save(matrix, change, ["year", "title"])
         self.matrices[entry.key] = matrix
 
     def item(self, change: Change) -> None:
@@ -613,7 +609,7 @@ class Applier:
         item.target = values["target"]
         item.unit = values["unit"]
         item.owner = self.w.people[values["owner"]] if values["owner"] is not None else None
-        self._save(item, change, "xmatrix.item", ITEM_AUDIT)
+        self._save(item, change, ITEM_AUDIT)
         names = [f.name for f in change.fields]
         if change.op == "create" or "objectives" in names:
             item.objectives.set([self.w.objectives[ref] for ref in values["objectives"]])
@@ -630,47 +626,45 @@ class Applier:
         resource.person = self.w.people[values["person"]] if values["person"] else None
         resource.label = values["label"]
         resource.position = values["position"]
-        self._save(resource, change, "xmatrix.resource", RESOURCE_AUDIT)
+        self._save(resource, change, RESOURCE_AUDIT)
         self.resources[(year, entry.key)] = resource
 
     def correlation(self, change: Change) -> None:
         year, row_key, column_key = change.ref
         strength = _entry(change).values["strength"]
-        mark = (
-            change.row.obj
-            if change.row is not None
-            else Correlation(
+        mark = _stored(
+            change,
+            lambda: Correlation(
                 organization_id=self.org_id,
                 matrix=self.matrices[year],
                 row=self.items[(year, row_key)],
                 column=self.items[(year, column_key)],
-            )
+            ),
         )
         mark.strength = strength
-        self._save(mark, change, "xmatrix.correlation", ["row", "column", "strength"])
+        self._save(mark, change, ["row", "column", "strength"])
 
     def assignment(self, change: Change) -> None:
         year, priority_key, resource_key = change.ref
         responsibility = _entry(change).values["responsibility"]
-        given = (
-            change.row.obj
-            if change.row is not None
-            else Assignment(
+        given = _stored(
+            change,
+            lambda: Assignment(
                 organization_id=self.org_id,
                 matrix=self.matrices[year],
                 priority=self.items[(year, priority_key)],
                 resource=self.resources[(year, resource_key)],
-            )
+            ),
         )
         given.responsibility = responsibility
-        self._save(given, change, "xmatrix.assignment", ["priority", "resource", "responsibility"])
+        self._save(given, change, ["priority", "resource", "responsibility"])
 
     def canvas(self, change: Change) -> None:
         entry = _entry(change)
         canvas = self.canvases.get(entry.key) or StrategyCanvas(organization_id=self.org_id)
         for name in CANVAS_AUDIT:
             setattr(canvas, name, entry.values[name])
-        self._save(canvas, change, "canvas", CANVAS_AUDIT)
+        self._save(canvas, change, CANVAS_AUDIT)
         self.canvases[entry.key] = canvas
 
     def player(self, change: Change) -> None:
@@ -681,7 +675,7 @@ class Applier:
         )
         for name in PLAYER_AUDIT:
             setattr(player, name, entry.values[name])
-        self._save(player, change, "canvas.player", PLAYER_AUDIT)
+        self._save(player, change, PLAYER_AUDIT)
         self.players[(canvas_key, entry.key)] = player
 
     def factor(self, change: Change) -> None:
@@ -689,18 +683,14 @@ class Applier:
         canvas_key = change.ref[0]
         canvas = self.canvases[canvas_key]
         values = entry.values
-        factor = (
-            change.row.obj
-            if change.row is not None
-            else CanvasFactor(organization_id=self.org_id, canvas=canvas)
-        )
+        factor = _stored(change, lambda: CanvasFactor(organization_id=self.org_id, canvas=canvas))
         factor.name = values["name"]
         factor.errc = values["errc"]
         factor.rationale = values["rationale"]
         factor.position = values["position"]
         objective = values["objective"]
         factor.objective = self.w.objectives[objective] if objective is not None else None
-        self._save(factor, change, "canvas.factor", FACTOR_AUDIT)
+        self._save(factor, change, FACTOR_AUDIT)
         if change.op == "create" or "levels" in [f.name for f in change.fields]:
             CanvasLevel.objects.filter(factor=factor).delete()
             CanvasLevel.objects.bulk_create(
@@ -713,6 +703,11 @@ class Applier:
                 )
                 for player, level in values["levels"].items()
             )
+
+
+def _stored(change: Change, new: Callable[[], _M]) -> _M:
+    """What an update changes (the stored row's object), or a new one for a create."""
+    return change.row.obj if change.row is not None else new()
 
 
 def _entry(change: Change) -> Entry:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from headway.core.xmatrix import CORNERS
 from headway.okrs.keys import unique_key
 from headway.okrsfile.model import Entry
 from headway.strategy.choices import ItemKind
@@ -29,24 +30,9 @@ LISTS: tuple[tuple[str, str], ...] = (
     ("metrics", ItemKind.METRIC),
 )
 KIND_RANK = {kind: i for i, (_, kind) in enumerate(LISTS)}
-# (row kind, column kind) of each corner: the row is the first of the pair.
-CORNERS = {
-    (ItemKind.BREAKTHROUGH, ItemKind.ANNUAL),
-    (ItemKind.ANNUAL, ItemKind.PRIORITY),
-    (ItemKind.PRIORITY, ItemKind.METRIC),
-    (ItemKind.METRIC, ItemKind.BREAKTHROUGH),
-}
+
+
 # --- keys ---------------------------------------------------------------------------------------
-
-
-def item_keys(titles: Iterable[str]) -> list[str]:
-    taken: set[str] = set()
-    out = []
-    for title in titles:
-        key = unique_key(title, taken, fallback="item")
-        taken.add(key)
-        out.append(key)
-    return out
 
 
 def resource_base(team: str | None, person: str | None, label: str) -> str:
@@ -54,6 +40,7 @@ def resource_base(team: str | None, person: str | None, label: str) -> str:
 
 
 def named_keys(names: Iterable[str], fallback: str) -> list[str]:
+    """Each name's slug, made unique among them in order ("item", "item-2" when blank)."""
     taken: set[str] = set()
     out = []
     for name in names:
@@ -149,7 +136,7 @@ class _Reader:
                 title = self.text(raw, "title", item_path, required=True)
                 titles.append((kind, title, position, item_path, raw))
         for key, (kind, title, position, item_path, raw) in zip(
-            item_keys(t[1] for t in titles), titles, strict=True
+            named_keys((t[1] for t in titles), "item"), titles, strict=True
         ):
             self.check_key(raw, item_path, key, "its title")
             objectives = []

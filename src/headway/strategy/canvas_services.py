@@ -6,11 +6,11 @@ service validates, writes and appends to the audit log in one transaction.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from headway.audit import services as audit
@@ -24,11 +24,12 @@ from headway.orgs.accessors import get_ref
 from headway.orgs.models import Membership, Team
 from headway.strategy.choices import Errc, PlayerKind
 from headway.strategy.models import CanvasFactor, CanvasLevel, CanvasPlayer, StrategyCanvas
-from headway.strategy.services import record, require_edit
+from headway.strategy.services import next_position, record, require_edit
 
 CANVAS_FIELDS = ["title", "tagline", "description"]
 FACTOR_FIELDS = ["name", "position", "errc", "rationale", "objective"]
 PLAYER_FIELDS = ["name", "kind", "position"]
+LEVEL_FIELDS = ["factor", "player", "level"]
 # The factors an objective can be made from: where the new curve wants to stand out.
 STAND_OUT = (Errc.RAISE, Errc.CREATE)
 
@@ -117,15 +118,61 @@ def _place(rows: list[Any], row: Any, index: int) -> None:
             type(item).objects.filter(pk=item.pk).update(position=position)
 
 
-def _next_position(model: type[CanvasFactor] | type[CanvasPlayer], canvas: StrategyCanvas) -> int:
-    top = model.objects.filter(canvas=canvas).aggregate(top=Max("position"))["top"]
-    return 0 if top is None else top + 1
-
-
 def _to_position(raw: Any) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
         raise ValidationFailed({"position": "must be a whole number, 0 or more"})
     return raw
+
+
+Row = TypeVar("Row", CanvasFactor, CanvasPlayer)
+Cleaner = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _add_row(
+    actor: Membership,
+    canvas: StrategyCanvas,
+    model: type[Row],
+    cleaner: Cleaner,
+    data: dict[str, Any],
+    action: str,
+    fields: list[str],
+) -> Row:
+    """A new factor or player, placed last on the canvas."""
+    _ensure_editor(actor, canvas)
+    clean = cleaner(data)
+    row = model.objects.create(
+        organization_id=canvas.organization_id,
+        canvas=canvas,
+        position=next_position(model.objects.filter(canvas=canvas)),
+        **clean,
+    )
+    _touch(canvas)
+    record(actor, action, row, after=audit.snapshot(row, fields))
+    return row
+
+
+def _update_row(
+    actor: Membership,
+    row: Row,
+    cleaner: Cleaner,
+    data: dict[str, Any],
+    action: str,
+    fields: list[str],
+) -> Row:
+    """Write a factor's or player's fields; a ``position`` moves it among its kind."""
+    canvas = row.canvas
+    _ensure_editor(actor, canvas)
+    before = audit.snapshot(row, fields)
+    clean = cleaner(data)
+    position = clean.pop("position", None)
+    for name, value in clean.items():
+        setattr(row, name, value)
+    row.save()
+    if position is not None:
+        _place(list(type(row).objects.filter(canvas=canvas)), row, position)
+    _touch(canvas)
+    record(actor, action, row, before=before, after=audit.snapshot(row, fields))
+    return row
 
 
 # --- factors ----------------------------------------------------------------------------------
@@ -157,41 +204,21 @@ def add_factor(
     errc: Any = "",
     rationale: Any = "",
 ) -> CanvasFactor:
-    _ensure_editor(actor, canvas)
-    clean = _clean_factor({"name": name, "errc": errc, "rationale": rationale})
-    factor = CanvasFactor.objects.create(
-        organization_id=canvas.organization_id,
-        canvas=canvas,
-        position=_next_position(CanvasFactor, canvas),
-        **clean,
+    return _add_row(
+        actor,
+        canvas,
+        CanvasFactor,
+        _clean_factor,
+        {"name": name, "errc": errc, "rationale": rationale},
+        "canvas.factor.create",
+        FACTOR_FIELDS,
     )
-    _touch(canvas)
-    record(actor, "canvas.factor.create", factor, after=audit.snapshot(factor, FACTOR_FIELDS))
-    return factor
 
 
 @transaction.atomic
 def update_factor(*, actor: Membership, factor: CanvasFactor, **data: Any) -> CanvasFactor:
     """Change a factor's name, ERRC action, rationale or position (0 is the first)."""
-    canvas = factor.canvas
-    _ensure_editor(actor, canvas)
-    before = audit.snapshot(factor, FACTOR_FIELDS)
-    clean = _clean_factor(data)
-    position = clean.pop("position", None)
-    for name, value in clean.items():
-        setattr(factor, name, value)
-    factor.save()
-    if position is not None:
-        _place(list(CanvasFactor.objects.filter(canvas=canvas)), factor, position)
-    _touch(canvas)
-    record(
-        actor,
-        "canvas.factor.update",
-        factor,
-        before=before,
-        after=audit.snapshot(factor, FACTOR_FIELDS),
-    )
-    return factor
+    return _update_row(actor, factor, _clean_factor, data, "canvas.factor.update", FACTOR_FIELDS)
 
 
 def move_factor(*, actor: Membership, factor: CanvasFactor, offset: int) -> CanvasFactor:
@@ -226,40 +253,20 @@ def _clean_player(data: dict[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def add_player(*, actor: Membership, canvas: StrategyCanvas, name: Any, kind: Any) -> CanvasPlayer:
-    _ensure_editor(actor, canvas)
-    clean = _clean_player({"name": name, "kind": kind})
-    player = CanvasPlayer.objects.create(
-        organization_id=canvas.organization_id,
-        canvas=canvas,
-        position=_next_position(CanvasPlayer, canvas),
-        **clean,
+    return _add_row(
+        actor,
+        canvas,
+        CanvasPlayer,
+        _clean_player,
+        {"name": name, "kind": kind},
+        "canvas.player.create",
+        PLAYER_FIELDS,
     )
-    _touch(canvas)
-    record(actor, "canvas.player.create", player, after=audit.snapshot(player, PLAYER_FIELDS))
-    return player
 
 
 @transaction.atomic
 def update_player(*, actor: Membership, player: CanvasPlayer, **data: Any) -> CanvasPlayer:
-    canvas = player.canvas
-    _ensure_editor(actor, canvas)
-    before = audit.snapshot(player, PLAYER_FIELDS)
-    clean = _clean_player(data)
-    position = clean.pop("position", None)
-    for name, value in clean.items():
-        setattr(player, name, value)
-    player.save()
-    if position is not None:
-        _place(list(CanvasPlayer.objects.filter(canvas=canvas)), player, position)
-    _touch(canvas)
-    record(
-        actor,
-        "canvas.player.update",
-        player,
-        before=before,
-        after=audit.snapshot(player, PLAYER_FIELDS),
-    )
-    return player
+    return _update_row(actor, player, _clean_player, data, "canvas.player.update", PLAYER_FIELDS)
 
 
 @transaction.atomic
@@ -317,7 +324,7 @@ def set_levels(
         row = existing.get((factor_id, player_id))
         if row is not None and row.level == level:
             continue
-        before = audit.snapshot(row, ["factor", "player", "level"]) if row else None
+        before = audit.snapshot(row, LEVEL_FIELDS) if row else None
         if level is None:
             if row is None:
                 continue
@@ -335,7 +342,7 @@ def set_levels(
                 actor,
                 "canvas.level.set",
                 row,
-                after=audit.snapshot(row, ["factor", "player", "level"]),
+                after=audit.snapshot(row, LEVEL_FIELDS),
             )
         else:
             row.level = level
@@ -345,7 +352,7 @@ def set_levels(
                 "canvas.level.set",
                 row,
                 before=before,
-                after=audit.snapshot(row, ["factor", "player", "level"]),
+                after=audit.snapshot(row, LEVEL_FIELDS),
             )
         changed += 1
     if changed:

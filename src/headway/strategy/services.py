@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 
 from headway.audit import services as audit
 from headway.core import xmatrix as checks
@@ -61,6 +61,17 @@ def record(actor: Membership, action: str, instance: Any, **kwargs: Any) -> None
         instance=instance,
         **kwargs,
     )
+
+
+def next_position(rows: QuerySet[Any]) -> int:
+    """The position after the last of ``rows`` (0 for none): new rows go at the end."""
+    top = rows.aggregate(top=Max("position"))["top"]
+    return 0 if top is None else top + 1
+
+
+def _next_mark(cycle: list[Any], current: str) -> str:
+    """The mark after ``current`` in a click cycle, wrapping round to none."""
+    return str(cycle[(cycle.index(current) + 1) % len(cycle)])
 
 
 def _to_year(raw: Any) -> int:
@@ -221,12 +232,11 @@ def add_item(*, actor: Membership, matrix: XMatrix, kind: Any, **data: Any) -> X
     kind = to_choice(kind, "kind", ItemKind.values)
     data.setdefault("title", None)
     clean, objectives = _clean_item(actor, matrix, kind, data)
-    last = XMatrixItem.objects.filter(matrix=matrix, kind=kind).aggregate(m=Max("position"))["m"]
     item = XMatrixItem.objects.create(
         organization_id=matrix.organization_id,
         matrix=matrix,
         kind=kind,
-        position=0 if last is None else last + 1,
+        position=next_position(XMatrixItem.objects.filter(matrix=matrix, kind=kind)),
         **clean,
     )
     if objectives:
@@ -327,14 +337,13 @@ def add_resource(
         raise ValidationFailed({"team_id": "give a team or a person, not both"})
     if team is None and person is None and not text:
         raise ValidationFailed({"label": "give a team, a person or a name"})
-    last = XMatrixResource.objects.filter(matrix=matrix).aggregate(m=Max("position"))["m"]
     resource = XMatrixResource.objects.create(
         organization_id=matrix.organization_id,
         matrix=matrix,
         team=team,
         person=person,
         label=text,
-        position=0 if last is None else last + 1,
+        position=next_position(XMatrixResource.objects.filter(matrix=matrix)),
     )
     record(
         actor,
@@ -432,8 +441,7 @@ def cycle_correlation(
         .first()
         or ""
     )
-    following = STRENGTH_CYCLE[(STRENGTH_CYCLE.index(current) + 1) % len(STRENGTH_CYCLE)]
-    return _write_mark(actor, matrix, row, column, str(following))
+    return _write_mark(actor, matrix, row, column, _next_mark(STRENGTH_CYCLE, current))
 
 
 def _check_assignment(priority: XMatrixItem, resource: XMatrixResource) -> None:
@@ -499,7 +507,4 @@ def cycle_assignment(priority: XMatrixItem, resource: XMatrixResource, *, actor:
         .first()
         or ""
     )
-    following = RESPONSIBILITY_CYCLE[
-        (RESPONSIBILITY_CYCLE.index(current) + 1) % len(RESPONSIBILITY_CYCLE)
-    ]
-    return _write_assignment(actor, priority, resource, str(following))
+    return _write_assignment(actor, priority, resource, _next_mark(RESPONSIBILITY_CYCLE, current))

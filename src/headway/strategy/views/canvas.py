@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -178,20 +179,31 @@ def canvas_delete(request: HttpRequest, canvas_id: int) -> HttpResponse:
 # --- factors and players ----------------------------------------------------------------------
 
 
-@member_view
-@require_POST
-def factor_add(request: HttpRequest, canvas_id: int) -> HttpResponse:
+def _add_row(
+    request: HttpRequest,
+    canvas_id: int,
+    form_class: type[FactorForm] | type[PlayerForm],
+    slot: str,
+    add: Callable[..., Any],
+) -> HttpResponse:
+    """A new factor or player from its form (prefix ``new-<slot>``), back to its section."""
     me = _editor(request)
     canvas = _canvas(me, canvas_id)
-    form = FactorForm(request.POST, prefix="new-factor")
+    form = form_class(request.POST, prefix=f"new-{slot}")
     if form.is_valid():
         try:
-            services.add_factor(actor=me, canvas=canvas, **form.cleaned_data)
+            add(actor=me, canvas=canvas, **form.cleaned_data)
         except ValidationFailed as exc:
             add_service_errors(form, exc)
         else:
-            return _back(canvas.pk, "#factors")
-    return render_canvas(request, canvas, status=UNPROCESSABLE, bound={"factor": form})
+            return _back(canvas.pk, f"#{slot}s")
+    return render_canvas(request, canvas, status=UNPROCESSABLE, bound={slot: form})
+
+
+@member_view
+@require_POST
+def factor_add(request: HttpRequest, canvas_id: int) -> HttpResponse:
+    return _add_row(request, canvas_id, FactorForm, "factor", services.add_factor)
 
 
 @member_view
@@ -234,17 +246,7 @@ def factor_delete(request: HttpRequest, canvas_id: int, factor_id: int) -> HttpR
 @member_view
 @require_POST
 def player_add(request: HttpRequest, canvas_id: int) -> HttpResponse:
-    me = _editor(request)
-    canvas = _canvas(me, canvas_id)
-    form = PlayerForm(request.POST, prefix="new-player")
-    if form.is_valid():
-        try:
-            services.add_player(actor=me, canvas=canvas, **form.cleaned_data)
-        except ValidationFailed as exc:
-            add_service_errors(form, exc)
-        else:
-            return _back(canvas.pk, "#players")
-    return render_canvas(request, canvas, status=UNPROCESSABLE, bound={"player": form})
+    return _add_row(request, canvas_id, PlayerForm, "player", services.add_player)
 
 
 @member_view

@@ -52,6 +52,22 @@ def _editor(request: HttpRequest) -> Membership:
     return membership
 
 
+def _editable(request: HttpRequest, pk: int) -> tuple[Membership, XMatrix]:
+    """The editor and the matrix they act on (a 404 outside their organization)."""
+    membership = _editor(request)
+    return membership, get_or_404(membership, XMatrix, pk)
+
+
+def _editable_item(
+    request: HttpRequest, pk: int, item_id: int
+) -> tuple[Membership, XMatrix, XMatrixItem]:
+    """As ``_editable``, with one item of that matrix (holding the matrix already loaded)."""
+    membership, matrix = _editable(request, pk)
+    item = get_or_404(membership, XMatrixItem, item_id, matrix=matrix)
+    item.matrix = matrix
+    return membership, matrix, item
+
+
 @dataclass
 class Cell:
     matrix_id: int
@@ -213,8 +229,7 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @member_view
 def add_item(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    membership = _editor(request)
-    matrix = get_or_404(membership, XMatrix, pk)
+    membership, matrix = _editable(request, pk)
     if kind not in ItemKind.values:
         raise Http404("no such list")
     form = ItemForm(request.POST, kind=kind, matrix=matrix)
@@ -248,10 +263,7 @@ def _edit_form(item: XMatrixItem, data: Any = None) -> ItemForm:
 @member_view
 def edit_item(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
     """An item's edit form (loaded into its row), and saving it."""
-    membership = _editor(request)
-    matrix = get_or_404(membership, XMatrix, pk)
-    item = get_or_404(membership, XMatrixItem, item_id, matrix=matrix)
-    item.matrix = matrix
+    membership, matrix, item = _editable_item(request, pk, item_id)
     form = _edit_form(item, request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -280,9 +292,7 @@ def edit_item(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
 @require_POST
 @member_view
 def delete_item(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
-    membership = _editor(request)
-    matrix = get_or_404(membership, XMatrix, pk)
-    item = get_or_404(membership, XMatrixItem, item_id, matrix=matrix)
+    membership, matrix, item = _editable_item(request, pk, item_id)
     services.delete_item(actor=membership, item=item)
     return _after_change(request, matrix)
 
@@ -290,9 +300,7 @@ def delete_item(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
 @require_POST
 @member_view
 def move_item(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
-    membership = _editor(request)
-    matrix = get_or_404(membership, XMatrix, pk)
-    item = get_or_404(membership, XMatrixItem, item_id, matrix=matrix)
+    membership, matrix, item = _editable_item(request, pk, item_id)
     offset = -1 if request.POST.get("direction") == "up" else 1
     services.move_item(actor=membership, item=item, offset=offset)
     return _after_change(request, matrix)
@@ -301,8 +309,7 @@ def move_item(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
 @require_POST
 @member_view
 def add_resource(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = _editor(request)
-    matrix = get_or_404(membership, XMatrix, pk)
+    membership, matrix = _editable(request, pk)
     form = ResourceForm(request.POST, matrix=matrix)
     if form.is_valid():
         try:
@@ -317,8 +324,7 @@ def add_resource(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @member_view
 def remove_resource(request: HttpRequest, pk: int, resource_id: int) -> HttpResponse:
-    membership = _editor(request)
-    matrix = get_or_404(membership, XMatrix, pk)
+    membership, matrix = _editable(request, pk)
     resource = get_or_404(membership, XMatrixResource, resource_id, matrix=matrix)
     services.remove_resource(actor=membership, resource=resource)
     return _after_change(request, matrix)
@@ -339,8 +345,7 @@ def _cell_response(request: HttpRequest, matrix: XMatrix, cell: Cell) -> HttpRes
 @member_view
 def mark(request: HttpRequest, pk: int, row_id: int, column_id: int) -> HttpResponse:
     """Click on a corner cell: the next mark, and the cell (and the findings) redrawn."""
-    membership = _editor(request)
-    matrix = get_or_404(membership, XMatrix, pk)
+    membership, matrix = _editable(request, pk)
     row = get_or_404(membership, XMatrixItem, row_id, matrix=matrix)
     column = get_or_404(membership, XMatrixItem, column_id, matrix=matrix)
     try:
@@ -353,8 +358,7 @@ def mark(request: HttpRequest, pk: int, row_id: int, column_id: int) -> HttpResp
 @require_POST
 @member_view
 def assign(request: HttpRequest, pk: int, priority_id: int, resource_id: int) -> HttpResponse:
-    membership = _editor(request)
-    matrix = get_or_404(membership, XMatrix, pk)
+    membership, matrix = _editable(request, pk)
     priority = get_or_404(membership, XMatrixItem, priority_id, matrix=matrix)
     resource = get_or_404(
         membership, XMatrixResource, resource_id, matrix=matrix, select=("team", "person__user")
