@@ -253,6 +253,14 @@ def test_import_of_malformed_json_names_line_and_column(run: Any, tmp_path: Path
     assert error_line(missing) == f"error: {tmp_path / 'missing.json'}: No such file or directory"
 
 
+def test_import_of_deeply_nested_json_is_one_line(run: Any, tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 200_000 + "]" * 200_000)
+    result = run("import", str(deep))
+    assert result.exit_code == 1
+    assert error_line(result) == f"error: {deep}: nested too deeply to be a Headway export"
+
+
 # --- createadmin, demo, migrate, serve ----------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from headway.api.auth import actor, writer
-from headway.api.types import Id, Pagination
+from headway.api.types import Id, ObjectIn, Pagination
 from headway.errors import ValidationFailed
 from headway.kpis import alert_services, notify
 from headway.kpis.choices import ChannelKind
@@ -74,7 +74,7 @@ class ChannelCreatedOut(ChannelOut):
     secret: str = Field(..., description="Webhooks: the signing secret, shown this once.")
 
 
-class ChannelIn(Schema):
+class ChannelIn(ObjectIn):
     name: str
     kind: str = Field(..., description="email or webhook")
     recipients: str = Field("", description="E-mail: addresses separated by commas.")
@@ -83,7 +83,7 @@ class ChannelIn(Schema):
     enabled: bool = True
 
 
-class ChannelPatch(Schema):
+class ChannelPatch(ObjectIn):
     name: str | None = None
     kind: str | None = None
     recipients: str | None = None

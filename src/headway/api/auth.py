@@ -11,6 +11,10 @@ from ninja.security import HttpBearer, SessionAuth
 from headway.orgs.models import ApiToken, Membership
 from headway.orgs.services import authenticate_token
 
+# Operations that take a body but change nothing: a read-only token may call them.
+READ_ONLY_POSTS = frozenset({"lint"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
@@ -18,6 +22,15 @@ class TokenAuth(HttpBearer):
         if found is not None:
             request.membership = found.membership  # type: ignore[attr-defined]
             request.api_token = found  # type: ignore[attr-defined]
+            # Here, before any view runs, so that no write can forget to refuse a read token
+            # (writer() below says the same for the views that call it).
+            match = request.resolver_match
+            if (
+                found.scope != ApiToken.Scope.WRITE
+                and request.method not in SAFE_METHODS
+                and (match is None or match.url_name not in READ_ONLY_POSTS)
+            ):
+                raise PermissionDenied("this token is read-only")
         return found
 
 

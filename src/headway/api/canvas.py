@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from headway.api.auth import actor, writer
-from headway.api.types import Id, Pagination
+from headway.api.types import Id, ObjectIn, Pagination
 from headway.orgs.accessors import get_for
 from headway.strategy import canvas_selectors as selectors
 from headway.strategy import canvas_services as services
@@ -61,7 +61,7 @@ class IndicatorOut(Schema):
     explanation: str
 
 
-class FindingOut(Schema):
+class CanvasFindingOut(Schema):
     code: str
     message: str
     factor_ids: list[int]
@@ -71,7 +71,7 @@ class FindingOut(Schema):
 class IndicatorsOut(Schema):
     focus: IndicatorOut | None
     divergence: IndicatorOut | None
-    findings: list[FindingOut]
+    findings: list[CanvasFindingOut]
 
 
 class CanvasOut(Schema):
@@ -87,49 +87,49 @@ class CanvasOut(Schema):
     chart: dict[str, Any]
 
 
-class CanvasIn(Schema):
+class CanvasIn(ObjectIn):
     title: str
     tagline: str = ""
     description: str = ""
 
 
-class CanvasPatch(Schema):
+class CanvasPatch(ObjectIn):
     title: str | None = None
     tagline: str | None = None
     description: str | None = None
 
 
-class FactorIn(Schema):
+class FactorIn(ObjectIn):
     name: str
     errc: str = ""
     rationale: str = ""
 
 
-class FactorPatch(Schema):
+class FactorPatch(ObjectIn):
     name: str | None = None
     errc: str | None = None
     rationale: str | None = None
     position: int | None = None
 
 
-class PlayerIn(Schema):
+class PlayerIn(ObjectIn):
     name: str
     kind: str
 
 
-class PlayerPatch(Schema):
+class PlayerPatch(ObjectIn):
     name: str | None = None
     kind: str | None = None
     position: int | None = None
 
 
-class LevelIn(Schema):
+class LevelIn(ObjectIn):
     factor_id: Id
     player_id: Id
     level: int | None
 
 
-class ObjectiveFromFactorIn(Schema):
+class ObjectiveFromFactorIn(ObjectIn):
     cycle_id: Id | None = None
     title: str | None = None
     owner_team_id: Id | None = None

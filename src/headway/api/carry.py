@@ -10,7 +10,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from headway.api.auth import writer
-from headway.api.types import Id
+from headway.api.types import Id, ObjectIn
 from headway.okrs import carry
 from headway.okrs.models import Cycle, Objective
 from headway.orgs.accessors import get_for
@@ -19,7 +19,7 @@ from headway.orgs.models import Membership
 router = Router(tags=["carry"])
 
 
-class RetrospectiveIn(Schema):
+class RetrospectiveIn(ObjectIn):
     worked: str = ""
     change: str = ""
 
@@ -30,7 +30,7 @@ class RetrospectiveOut(Schema):
     change: str
 
 
-class CopyIn(Schema):
+class CopyIn(ObjectIn):
     cycle_id: Id | None = None
 
 

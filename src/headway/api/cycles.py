@@ -7,7 +7,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from headway.api.auth import actor, writer
-from headway.api.types import Pagination
+from headway.api.types import ObjectIn, Pagination
 from headway.okrs import selectors, services
 from headway.okrs.choices import CycleKind, CycleState
 from headway.okrs.models import Cycle
@@ -25,7 +25,7 @@ class CycleOut(Schema):
     state: str
 
 
-class CycleIn(Schema):
+class CycleIn(ObjectIn):
     name: str
     start: dt.date
     end: dt.date

@@ -12,10 +12,11 @@ from ninja.responses import Status
 from pydantic import BaseModel, Field
 
 from headway.api.auth import actor, writer
-from headway.api.types import Pagination
+from headway.api.types import ObjectIn, Pagination
 from headway.kpis.models import DataSource, Kpi
 from headway.kpis.raw_events import record_events
 from headway.kpis.sources import services
+from headway.orgs import permissions
 from headway.orgs.accessors import get_for
 
 router = Router(tags=["KPI data in"])
@@ -63,7 +64,7 @@ class SourceOut(Schema):
     created_at: dt.datetime
 
 
-class SourceIn(Schema):
+class SourceIn(ObjectIn):
     name: str
     kind: str = Field(..., description='"sql" or "json".')
     connection: str = Field("", description="SQL: a connection named in HEADWAY_SQL_SOURCES.")
@@ -76,7 +77,7 @@ class SourceIn(Schema):
     enabled: bool = True
 
 
-class SourcePatch(Schema):
+class SourcePatch(ObjectIn):
     name: str | None = None
     kind: str | None = None
     connection: str | None = None
@@ -111,8 +112,16 @@ def post_events(request: HttpRequest, kpi_id: int, payload: EventBatch) -> dict[
 @router.get("/{kpi_id}/sources", response=list[SourceOut])
 @paginate(Pagination)
 def list_sources(request: HttpRequest, kpi_id: int):  # type: ignore[no-untyped-def]
-    kpi = get_for(actor(request), Kpi, kpi_id)
-    return DataSource.objects.filter(kpi=kpi).order_by("name", "id")
+    me = actor(request)
+    kpi = get_for(me, Kpi, kpi_id)
+    sources = DataSource.objects.filter(kpi=kpi).order_by("name", "id")
+    if permissions.can_edit_kpi(me, kpi):
+        return sources
+    # A URL may carry a key in its query string: only the KPI's editors see it.
+    hidden = list(sources)
+    for source in hidden:
+        source.url = ""
+    return hidden
 
 
 @router.post("/{kpi_id}/sources", response={201: SourceOut})

@@ -11,6 +11,7 @@ from ninja import Router, Schema
 
 from headway import core
 from headway.api.auth import actor, writer
+from headway.api.types import ObjectIn
 from headway.okrs import cycles, grading, scoreboard
 from headway.okrs.models import Cycle, KeyResult, Objective
 from headway.orgs.accessors import get_for
@@ -27,15 +28,15 @@ class CycleStateOut(Schema):
     state: str
 
 
-class TransitionIn(Schema):
+class TransitionIn(ObjectIn):
     to: str
 
 
-class ReopenIn(Schema):
+class ReopenIn(ObjectIn):
     reason: str = ""
 
 
-class GradeIn(Schema):
+class GradeIn(ObjectIn):
     # Any JSON value: the service answers a bad one with a message naming "score".
     score: Any = None
     reason: str = ""
@@ -77,7 +78,7 @@ class ScoresOut(Schema):
     organization: TeamScoreOut
 
 
-class FiscalYearIn(Schema):
+class FiscalYearIn(ObjectIn):
     fiscal_year_start_month: Any = None
 
 

@@ -1,6 +1,7 @@
 import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
@@ -8,7 +9,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from headway.api.auth import actor, writer
-from headway.api.types import Id, Pagination
+from headway.api.types import Id, ObjectIn, Pagination
 from headway.okrs import selectors, services
 from headway.okrs.models import CheckIn, KeyResult, Objective
 from headway.orgs.accessors import get_for, get_ref
@@ -39,7 +40,7 @@ class KeyResultOut(Schema):
     last_checkin_at: dt.datetime | None
 
 
-class KeyResultIn(Schema):
+class KeyResultIn(ObjectIn):
     objective_id: Id
     title: str
     kind: str = "metric"
@@ -54,7 +55,7 @@ class KeyResultIn(Schema):
     result_type: str = "outcome"
 
 
-class KeyResultPatch(Schema):
+class KeyResultPatch(ObjectIn):
     title: str | None = None
     kind: str | None = None
     unit: str | None = None
@@ -78,7 +79,7 @@ class CheckInOut(Schema):
     created_at: dt.datetime
 
 
-class CheckInIn(Schema):
+class CheckInIn(ObjectIn):
     value: Number = Field(..., description="The key result's value now.")
     confidence: int = Field(..., description="How sure you are of reaching the target, 0-10.")
     note: str = ""
@@ -136,9 +137,12 @@ def list_key_result_checkins(request: HttpRequest, kr_id: int):  # type: ignore[
 def check_in(request: HttpRequest, kr_id: int, payload: CheckInIn) -> Status[Any]:
     me = writer(request)
     kr = get_for(me, KeyResult, kr_id, select=("objective",))
-    checkin = services.record_checkin(actor=me, key_result=kr, **payload.dict())
-    kr.refresh_from_db(fields=["progress"])
-    kr.objective.refresh_from_db(fields=["progress"])
+    # The answer is read before the commit: should the database go away after the write, the
+    # client gets an error for a check-in that is not stored, never one for a stored check-in.
+    with transaction.atomic():
+        checkin = services.record_checkin(actor=me, key_result=kr, **payload.dict())
+        kr.refresh_from_db(fields=["progress"])
+        kr.objective.refresh_from_db(fields=["progress"])
     return Status(
         201,
         {

@@ -15,7 +15,7 @@ from headway.api.auth import actor, writer
 from headway.api.key_results import KeyResultOut
 from headway.api.objectives import ObjectiveOut
 from headway.api.objectives import _one as objective_out
-from headway.api.types import Id
+from headway.api.types import Id, ObjectIn
 from headway.kpis.gaps import Gap
 from headway.kpis.models import Benchmark, Kpi, Measurement
 from headway.kpis.proposals import objective_proposal
@@ -28,7 +28,7 @@ router = Router(tags=["KPIs"])
 Number = float | str
 
 
-class KeyResultFromKpiIn(Schema):
+class KeyResultFromKpiIn(ObjectIn):
     objective_id: Id
     target: Number = Field(..., description="Where the KPI should be by the end of the cycle.")
     title: str = Field("", description="Empty: “Raise NPS from 32 to 50”.")
@@ -37,13 +37,13 @@ class KeyResultFromKpiIn(Schema):
     weight: Number = 1.0
 
 
-class KeyResultPart(Schema):
+class KeyResultPart(ObjectIn):
     target: Number
     title: str = ""
     confidence: int = 5
 
 
-class ObjectiveFromKpiIn(Schema):
+class ObjectiveFromKpiIn(ObjectIn):
     title: str
     cycle_id: Id
     owner_team_id: Id | None = None

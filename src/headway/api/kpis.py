@@ -8,7 +8,7 @@ from ninja.responses import Status
 from pydantic import BaseModel, Field
 
 from headway.api.auth import actor, writer
-from headway.api.types import Id, Pagination
+from headway.api.types import Id, ObjectIn, Pagination
 from headway.kpis import selectors, services
 from headway.kpis.choices import MeasurementSource
 from headway.kpis.models import Benchmark, Kpi
@@ -52,7 +52,7 @@ class KpiOut(Schema):
     latest_period: dt.date | None
 
 
-class KpiIn(Schema):
+class KpiIn(ObjectIn):
     name: str
     key: str = ""
     description: str = ""
@@ -76,7 +76,7 @@ class KpiIn(Schema):
     notify_no_data: bool = True
 
 
-class KpiPatch(Schema):
+class KpiPatch(ObjectIn):
     name: str | None = None
     key: str | None = None
     description: str | None = None
@@ -147,7 +147,7 @@ class BenchmarkOut(Schema):
     observed_on: dt.date | None
 
 
-class BenchmarkIn(Schema):
+class BenchmarkIn(ObjectIn):
     name: str
     value: Number
     source: str = ""

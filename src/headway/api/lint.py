@@ -9,6 +9,7 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from headway.api.auth import actor
+from headway.api.types import ObjectIn
 from headway.core import Direction, KRKind
 from headway.core.coach import RULES, has_errors, lint_objective
 from headway.errors import ValidationFailed
@@ -22,7 +23,7 @@ MAX_DESCRIPTION = 10_000
 MAX_KEY_RESULTS = 50
 
 
-class KeyResultDraftIn(Schema):
+class KeyResultDraftIn(ObjectIn):
     title: str = Field(max_length=MAX_TITLE)
     start: float | None = Field(None, allow_inf_nan=False, description="The baseline.")
     target: float | None = Field(None, allow_inf_nan=False)
@@ -32,13 +33,13 @@ class KeyResultDraftIn(Schema):
     result_type: Literal["outcome", "output"] | None = None
 
 
-class ObjectiveDraftIn(Schema):
+class ObjectiveDraftIn(ObjectIn):
     title: str = Field(max_length=MAX_TITLE)
     description: str = Field("", max_length=MAX_DESCRIPTION)
     key_results: list[KeyResultDraftIn] = Field([], max_length=MAX_KEY_RESULTS)
 
 
-class LintIn(Schema):
+class LintIn(ObjectIn):
     objective: ObjectiveDraftIn
     disabled: list[str] = Field(
         [],
@@ -47,7 +48,7 @@ class LintIn(Schema):
     )
 
 
-class FindingOut(Schema):
+class CoachFindingOut(Schema):
     rule: str
     severity: str
     message: str
@@ -57,7 +58,7 @@ class FindingOut(Schema):
 
 
 class LintOut(Schema):
-    findings: list[FindingOut]
+    findings: list[CoachFindingOut]
     errors: bool = Field(description="Whether any finding is an error (what fails `headway lint`).")
 
 
@@ -78,7 +79,7 @@ def lint(request: HttpRequest, payload: LintIn) -> LintOut:
     disabled = {*disabled_rules(actor(request).organization), *payload.disabled}
     findings = lint_objective(draft, disabled=tuple(sorted(disabled)))
     return LintOut(
-        findings=[FindingOut(**f.as_dict()) for f in findings], errors=has_errors(findings)
+        findings=[CoachFindingOut(**f.as_dict()) for f in findings], errors=has_errors(findings)
     )
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
@@ -30,9 +34,19 @@ from headway.api import (
     xmr,
 )
 from headway.api.auth import MembershipSessionAuth, TokenAuth
+from headway.api.openapi import document_errors
 from headway.errors import NotFound, ValidationFailed
 
-api = NinjaAPI(
+logger = logging.getLogger(__name__)
+
+
+class HeadwayAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        # The error answers come from the handlers below, the same for every route.
+        return document_errors(super().get_openapi_schema(**kwargs))
+
+
+api = HeadwayAPI(
     title="Headway API",
     version="1",
     description=(
@@ -121,3 +135,16 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 @api.exception_handler(NinjaValidationError)
 def invalid_input(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+@api.exception_handler(InterfaceError)
+@api.exception_handler(OperationalError)
+def database_unavailable(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+    # The database is restarting or unreachable: a clean answer the client can retry on, rather
+    # than a 500 page (each request checks its connection anew, so the retry finds it back).
+    logger.warning("API %s %s: database unavailable: %s", request.method, request.path, exc)
+    response = api.create_response(
+        request, {"detail": "the database is unavailable for a moment; try again"}, status=503
+    )
+    response["Retry-After"] = "5"
+    return response

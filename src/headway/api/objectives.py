@@ -8,7 +8,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from headway.api.auth import actor, writer
-from headway.api.types import Id, Pagination
+from headway.api.types import Id, ObjectIn, Pagination
 from headway.okrs import selectors, services
 from headway.okrs.models import Objective
 from headway.okrs.progress import pace
@@ -52,7 +52,7 @@ class ObjectiveFilters(Schema):
     status: str | None = None
 
 
-class ObjectiveIn(Schema):
+class ObjectiveIn(ObjectIn):
     title: str
     cycle_id: Id
     description: str = ""
@@ -63,7 +63,7 @@ class ObjectiveIn(Schema):
     parent_ids: list[Id] = []
 
 
-class ObjectivePatch(Schema):
+class ObjectivePatch(ObjectIn):
     title: str | None = None
     cycle_id: Id | None = None
     description: str | None = None

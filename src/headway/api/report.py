@@ -3,12 +3,13 @@ report, as JSON and as a PDF."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
-from ninja import Router
+from ninja import Router, Schema
 
 from headway.api.auth import actor
 from headway.api.types import Id
@@ -19,6 +20,124 @@ from headway.okrs.report import executive_report, render_pdf, summary
 from headway.orgs.accessors import get_for, get_ref
 
 router = Router(tags=["report"])
+
+# Bands per objective kind: {"committed": {"green": 2, ...}, "aspirational": {...}}.
+Bands = dict[str, dict[str, int]]
+
+
+class CalibrationCycleOut(Schema):
+    id: int
+    name: str
+    start: dt.date
+    state: str
+
+
+class CalibrationScoreOut(Schema):
+    cycle_id: int
+    score: float
+    objectives: int
+
+
+class TeamCalibrationOut(Schema):
+    id: int
+    slug: str
+    name: str
+    scores: list[CalibrationScoreOut]
+    flag: str | None
+    reason: str
+
+
+class TeamSpreadOut(Schema):
+    id: int
+    slug: str
+    bands: Bands
+
+
+class SpreadOut(Schema):
+    cycle_id: int | None
+    organization: Bands
+    teams: list[TeamSpreadOut]
+
+
+class CalibrationOut(Schema):
+    cycles: list[CalibrationCycleOut]
+    teams: list[TeamCalibrationOut]
+    spread: SpreadOut
+
+
+class ReportCycleOut(Schema):
+    id: int
+    name: str
+    start: dt.date
+    end: dt.date
+    state: str
+
+
+class ReportTotalsOut(Schema):
+    progress: float | None
+    score: float | None
+
+
+class ReportObjectiveOut(Schema):
+    id: int
+    title: str
+    owner: str
+    kind: str
+    progress: float
+    score: float | None
+    pace: str | None
+
+
+class KpiRefOut(Schema):
+    id: int
+    key: str
+    name: str
+
+
+class ReportKpisOut(Schema):
+    total: int
+    health: dict[str, int]
+    red: list[KpiRefOut]
+    amber: list[KpiRefOut]
+
+
+class RiskOut(Schema):
+    id: int
+    title: str
+    objective: str
+    owner: str
+    progress: float
+    expected: float
+    pace: str
+
+
+class ReportRisksOut(Schema):
+    total: int
+    key_results: list[RiskOut]
+    kpis: list[KpiRefOut]
+
+
+class FlaggedTeamOut(Schema):
+    team: str
+    flag: str | None
+    reason: str
+
+
+class ReportCalibrationOut(Schema):
+    cycles: list[str]
+    flagged: list[FlaggedTeamOut]
+
+
+class ReportOut(Schema):
+    cycle: ReportCycleOut
+    organization: ReportTotalsOut
+    objectives: list[ReportObjectiveOut]
+    kpis: ReportKpisOut
+    risks: ReportRisksOut
+    calibration: ReportCalibrationOut
+
+
+PDF = {200: {"description": "The report (A4)", "content": {"application/pdf": {"schema": {}}}}}
 
 
 def _calibration_json(data: CalibrationData) -> dict[str, Any]:
@@ -52,7 +171,7 @@ def _calibration_json(data: CalibrationData) -> dict[str, Any]:
     }
 
 
-@router.get("/calibration", response=dict[str, Any])
+@router.get("/calibration", response=CalibrationOut)
 def get_calibration(request: HttpRequest, cycle_id: Id | None = None) -> dict[str, Any]:
     """Each team's mean aspirational score per graded quarter, the flagged teams, and the
     spread of key result grades in ``cycle_id`` (default: the latest graded quarter)."""
@@ -63,7 +182,7 @@ def get_calibration(request: HttpRequest, cycle_id: Id | None = None) -> dict[st
     return _calibration_json(calibration(membership.organization_id, cycle=cycle))
 
 
-@router.get("/cycles/{cycle_id}/report", response=dict[str, Any])
+@router.get("/cycles/{cycle_id}/report", response=ReportOut)
 def get_report(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
     """The executive report of a cycle: company objectives, KPI health, risks, calibration."""
     membership = actor(request)
@@ -71,7 +190,7 @@ def get_report(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
     return summary(executive_report(membership.organization, cycle, timezone.now()))
 
 
-@router.get("/cycles/{cycle_id}/report.pdf")
+@router.get("/cycles/{cycle_id}/report.pdf", openapi_extra={"responses": PDF})
 def get_report_pdf(request: HttpRequest, cycle_id: int) -> HttpResponse:
     """The same report as one A4 PDF (``application/pdf``)."""
     membership = actor(request)

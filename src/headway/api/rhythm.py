@@ -11,7 +11,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 
 from headway.api.auth import actor, writer
-from headway.api.types import Id
+from headway.api.types import Id, ObjectIn
 from headway.errors import NotFound
 from headway.okrs import at_risk as reads
 from headway.okrs import rhythm_services, selectors
@@ -172,7 +172,7 @@ class RemindersOut(Schema):
     weekday: int
 
 
-class RemindersPatch(Schema):
+class RemindersPatch(ObjectIn):
     checkin_reminders: bool | None = None
     reminder_weekday: int | None = None
 
@@ -213,7 +213,7 @@ class RhythmSettingsOut(Schema):
     reminder_weekday: int
 
 
-class RhythmSettingsPatch(Schema):
+class RhythmSettingsPatch(ObjectIn):
     pace_on_track_margin: float | None = None
     pace_at_risk_margin: float | None = None
     reminder_weekday: int | None = None

@@ -7,7 +7,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from headway.api.auth import actor, writer
-from headway.api.types import Id, Pagination
+from headway.api.types import Id, ObjectIn, Pagination
 from headway.orgs import services
 from headway.orgs.accessors import get_for, get_ref
 from headway.orgs.models import Team
@@ -34,7 +34,7 @@ class TeamOut(Schema):
         return [link.membership_id for link in obj.memberships.all()]
 
 
-class TeamIn(Schema):
+class TeamIn(ObjectIn):
     name: str
     slug: str = ""
     parent_id: Id | None = None

@@ -7,7 +7,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from headway.api.auth import actor, writer
-from headway.api.types import Pagination
+from headway.api.types import ObjectIn, Pagination
 from headway.orgs import services
 from headway.orgs.accessors import get_for
 from headway.orgs.models import ApiToken
@@ -29,7 +29,7 @@ class NewTokenOut(TokenOut):
     secret: str
 
 
-class TokenIn(Schema):
+class TokenIn(ObjectIn):
     name: str
     scope: str = ApiToken.Scope.WRITE
 

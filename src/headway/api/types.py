@@ -1,10 +1,12 @@
 """Input types shared by the API schemas."""
 
-from typing import Annotated
+import types
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from ninja import Schema
 from ninja.pagination import LimitOffsetPagination
-from pydantic import Field
+from ninja.schema import DjangoGetter
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from headway.orgs.accessors import MAX_ID
 
@@ -19,3 +21,43 @@ class Pagination(LimitOffsetPagination):
     class Input(Schema):
         limit: int = Field(100, ge=1, le=1000)
         offset: int = Field(0, ge=0, le=2**31)
+
+
+class ObjectIn(Schema):
+    """A request body, or an object inside one: it must be a JSON object.
+
+    ninja's Schema reads fields as attributes of whatever it is given (so that it can serialize
+    models), which would take a list as an empty patch and the string "abc" as an object whose
+    ``title`` is "Abc" (str.title). A body is data, not an object to read attributes off.
+    And pydantic would read ``false`` as the number 0 (Monday, for a weekday) and 0 or "yes" as
+    a yes/no answer: true and false answer yes/no fields, and only they do.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_object(cls, data: Any) -> Any:
+        raw = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(raw, dict):
+            raise ValueError("must be a JSON object")
+        return data
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _yes_no_apart(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name is None or value is None:
+            return value
+        kinds = _kinds(cls.model_fields[info.field_name].annotation)
+        if isinstance(value, bool) and not kinds & {bool, Any}:
+            raise ValueError("must not be true or false")
+        if not isinstance(value, bool) and kinds - {type(None)} == {bool}:
+            raise ValueError("must be true or false")
+        return value
+
+
+def _kinds(annotation: Any) -> set[Any]:
+    """The types a field admits: bool | None -> {bool, NoneType}."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        return set().union(*(_kinds(arg) for arg in get_args(annotation)))
+    if get_origin(annotation) is Annotated:
+        return _kinds(get_args(annotation)[0])
+    return {annotation}

@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from headway.api.auth import actor, writer
-from headway.api.types import Id, Pagination
+from headway.api.types import Id, ObjectIn, Pagination
 from headway.core.xmatrix import corner_of
 from headway.errors import ValidationFailed
 from headway.orgs.accessors import get_for, get_ref
@@ -74,7 +74,7 @@ class AssignmentOut(Schema):
     responsibility: str
 
 
-class FindingOut(Schema):
+class XMatrixFindingOut(Schema):
     id: str
     code: str
     subject_id: int
@@ -90,20 +90,20 @@ class XMatrixOut(Schema):
     resources: list[ResourceOut]
     correlations: list[CorrelationOut]
     assignments: list[AssignmentOut]
-    findings: list[FindingOut]
+    findings: list[XMatrixFindingOut]
 
 
-class XMatrixIn(Schema):
+class XMatrixIn(ObjectIn):
     year: int | str
     title: str = ""
 
 
-class XMatrixPatch(Schema):
+class XMatrixPatch(ObjectIn):
     year: int | str | None = None
     title: str | None = None
 
 
-class ItemIn(Schema):
+class ItemIn(ObjectIn):
     kind: str
     title: str
     description: str = ""
@@ -115,7 +115,7 @@ class ItemIn(Schema):
     owner_id: Id | None = None
 
 
-class ItemPatch(Schema):
+class ItemPatch(ObjectIn):
     title: str | None = None
     description: str | None = None
     position: int | None = None
@@ -127,19 +127,19 @@ class ItemPatch(Schema):
     owner_id: Id | None = None
 
 
-class ResourceIn(Schema):
+class ResourceIn(ObjectIn):
     team_id: Id | None = None
     person_id: Id | None = None
     label: str = ""
 
 
-class CorrelationIn(Schema):
+class CorrelationIn(ObjectIn):
     row_id: Id
     column_id: Id
     strength: str | None
 
 
-class AssignmentIn(Schema):
+class AssignmentIn(ObjectIn):
     priority_id: Id
     resource_id: Id
     responsibility: str | None

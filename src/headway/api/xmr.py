@@ -15,6 +15,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from headway.api.auth import actor, writer
+from headway.api.types import ObjectIn
 from headway.core.xmr import DEFAULT_BASELINE, MAX_BASELINE, MIN_BASELINE
 from headway.kpis import xmr
 from headway.kpis.models import Kpi, XmrBaseline
@@ -81,7 +82,7 @@ class XmrOut(LimitsOut):
     points: list[PointOut]
 
 
-class RebaselineIn(Schema):
+class RebaselineIn(ObjectIn):
     starts_on: str = Field(
         ..., description="A day in the first period of the new baseline (YYYY-MM-DD)."
     )

@@ -92,6 +92,8 @@ def import_(
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CliError(f"{name}:{exc.lineno}:{exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise CliError(f"{name}: nested too deeply to be a Headway export") from None
     setup_django()
     from headway.exchange import import_organization
 

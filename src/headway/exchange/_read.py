@@ -220,6 +220,8 @@ def datetime(d: dict[str, Any], path: str, key: str, *, default: Any) -> Any:
     here = join(path, key)
     if not isinstance(value, str):
         fail(here, f"must be an ISO 8601 date and time string, not {_kind(value)}")
+    # fromisoformat stops reading at a NUL after the UTC offset: "...+00:00\x00junk" would pass.
+    check_text(value, here)
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:

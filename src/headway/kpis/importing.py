@@ -268,7 +268,9 @@ class _Importer:
         keep_valid: bool,
         progress: Callable[[int], None] | None,
     ) -> None:
-        reader = csv.reader(lines)
+        # strict: a quote left open to the end of the file, or text after a closing quote, is a
+        # broken file, not a value that swallowed the lines after it.
+        reader = csv.reader(lines, strict=True)
         try:
             header = next(reader, None)
             if header is None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -68,32 +68,63 @@ def load(text: str, name: str = "okrs.yaml") -> OkrsFile:
     document, lines = read_yaml(text, name)
     found = [
         Problem(_line_at(lines, path), message, path_text(path))
-        for path, message in validate.problems(document)
+        for path, message in [*_unstorable_text(document, ()), *validate.problems(document)]
     ]
     if found:
         raise FileProblems(name, found)
     return _Builder(name, document, lines).build()
 
 
+def _unstorable_text(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
+    """Text no database column holds, which double-quoted escapes ("\\0", "\\ud800") can write."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _unstorable_text(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unstorable_text(item, (*path, index))
+    elif isinstance(value, str):
+        if "\x00" in value:
+            yield path, "must not contain NUL characters"
+        elif not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                yield path, "is not valid Unicode text (a lone surrogate)"
+
+
 # --- YAML to data, keeping lines --------------------------------------------------------------
+
+
+TOO_DEEP = "lists and mappings are nested too deeply"
 
 
 def read_yaml(text: str, name: str) -> tuple[Any, dict[Path, int]]:
     """The document as plain data (dicts, lists, text, int, Decimal, date, bool, None) and the
     line of every value by path."""
-    loader = yaml.SafeLoader(text)
+    try:
+        # The reader refuses characters YAML does not allow (NUL, most control characters).
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise FileProblems(name, [Problem(line, f"not readable as YAML: {exc.reason}")]) from None
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         raise FileProblems(name, [_syntax_problem(exc)]) from None
     except yaml.YAMLError as exc:
         raise FileProblems(name, [Problem(1, f"not readable as YAML: {exc}")]) from None
+    except RecursionError:
+        raise FileProblems(name, [Problem(1, TOO_DEEP)]) from None
     finally:
         loader.dispose()
     if node is None:
         raise FileProblems(name, [Problem(1, "the file is empty; it starts with `headway: 1`")])
     reader = _NodeReader(loader)
-    document = reader.read(node, ())
+    try:
+        document = reader.read(node, ())
+    except RecursionError:
+        raise FileProblems(name, [Problem(1, TOO_DEEP)]) from None
     if reader.problems:
         raise FileProblems(name, reader.problems)
     return document, reader.lines

@@ -35,7 +35,10 @@ def get_for(
     queryset = model._default_manager.filter(organization_id=membership.organization_id)
     if select:
         queryset = queryset.select_related(*select)
-    found = queryset.filter(pk=pk, **lookup).first() if _is_id(pk) else None
+    # Ids in ``lookup`` come from the URL too (kpi_id of /kpis/{kpi_id}/sources/{source_id}): one
+    # beyond 64 bits names nothing, rather than overflowing in the driver.
+    ids_fit = _is_id(pk) and all(_is_id(v) for k, v in lookup.items() if k.endswith("_id"))
+    found = queryset.filter(pk=pk, **lookup).first() if ids_fit else None
     if found is None:
         raise NotFound(str(model._meta.verbose_name), pk)
     return found
