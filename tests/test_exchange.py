@@ -1389,6 +1389,11 @@ NOT_EXPORTED = {
 }
 
 
+# Models that stay behind on purpose: sign-in throttling rows live 15 minutes and belong to the
+# installation, not to an organization.
+NOT_EXPORTED_MODELS = {"orgs.SignInFailure"}
+
+
 def test_every_model_field_is_in_the_file(rich: Organization) -> None:
     """A new model field must be added to the exchange (or listed above on purpose)."""
     data = export_organization(rich)
@@ -1445,6 +1450,8 @@ def test_every_model_field_is_in_the_file(rich: Organization) -> None:
         collect(model, [row for c in data["canvases"] for row in c[section]])
     for model in apps.get_models():
         if model._meta.app_label not in ("orgs", "okrs", "kpis", "audit", "strategy"):
+            continue
+        if model._meta.label in NOT_EXPORTED_MODELS:
             continue
         fields = {f.name for f in model._meta.concrete_fields} - NOT_EXPORTED
         if model._meta.app_label == "strategy":

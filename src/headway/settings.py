@@ -36,7 +36,11 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 # A development key only when DEBUG is on or nothing is configured for a local run; production
 # deployments set SECRET_KEY (or SECRET_KEY_FILE) and ``check --deploy`` flags the fallback.
-SECRET_KEY = env("SECRET_KEY") or "headway-insecure-development-key-change-me"
+DEVELOPMENT_SECRET_KEY = "headway-insecure-development-key-change-me"  # noqa: S105 - a known fallback
+SECRET_KEY = env("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+# Production is DEBUG off with a real key: only then are cookies https-only, HSTS sent and plain
+# http redirected, so `make run` (http://127.0.0.1:8000, no key) keeps working as it is.
+PRODUCTION = not DEBUG and SECRET_KEY != DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o]
 SITE_NAME = env("SITE_NAME", "Headway")
@@ -52,6 +56,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Serves the API docs' Swagger UI from static files (otherwise from a CDN, with an inline
+    # script the Content-Security-Policy refuses).
+    "ninja",
     "huey.contrib.djhuey",
     "headway.orgs",
     "headway.okrs",
@@ -73,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "headway.orgs.middleware.CurrentOrganizationMiddleware",
+    "headway.web.security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "headway.urls"
@@ -141,6 +149,12 @@ STORAGES = {
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "headway@localhost")
+# SMTP, when EMAIL_BACKEND is django.core.mail.backends.smtp.EmailBackend.
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 
 # Background jobs: a SQLite file next to the database by default (no extra server); Redis when
 # HUEY_REDIS_URL is set, so several workers can share one queue.
@@ -165,16 +179,51 @@ HEADWAY_SQL_SOURCES = {
     )
     if name.strip() and url.strip()
 }
+# Hosts JSON data sources may download from, by comma: names (metrics.internal), wildcards
+# (*.example.com), addresses or networks (10.1.2.0/24), and "*" for any public address. The
+# default "*" keeps a source away from loopback, private, link-local (cloud metadata) and other
+# internal addresses; name an internal host here to allow it.
+HEADWAY_SOURCE_HOSTS = [h.strip() for h in env("HEADWAY_SOURCE_HOSTS", "*").split(",") if h.strip()]
 # Seconds a data source's query or download may take.
 HEADWAY_SOURCE_TIMEOUT = float(env("HEADWAY_SOURCE_TIMEOUT", "30"))
 # A bulk upsert of 50,000 rows (the API's limit per batch) is 3-5 MB of JSON; Django's default
 # of 2.5 MB would refuse it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and bool(env("SECRET_KEY")))
+# --- Security -----------------------------------------------------------------------------------
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The pages send the CSRF token in the form or in htmx's X-CSRFToken header, never from the
+# cookie, so no script needs to read it.
+CSRF_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+# A load balancer's health probe speaks plain http to the worker itself.
+SECURE_REDIRECT_EXEMPT = [r"^health$"]
+# Behind a reverse proxy that ends TLS, trust its X-Forwarded-Proto (and, for the sign-in limit,
+# the address it appends to X-Forwarded-For). Only when told so: a client could send them too.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A year, the length browsers' preload lists ask for; HSTS_SECONDS=0 turns it off.
+SECURE_HSTS_SECONDS = int(env("HSTS_SECONDS", "31536000")) if PRODUCTION else 0
+# Subdomains of Headway's own host (headway.example.com), not of the company's domain: safe to
+# include. Preloading is a promise about the whole registered domain that is slow to take back,
+# so it is the deployer's decision (HSTS_PRELOAD=1) and off by default.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Sign-in attempts: a username or a client address that failed this many times within the
+# window is refused (HTTP 429) until the window has passed, before its password is checked.
+AUTHENTICATION_BACKENDS = ["headway.orgs.sign_in.RateLimitedModelBackend"]
+HEADWAY_SIGN_IN_WINDOW_MINUTES = int(env("SIGN_IN_WINDOW_MINUTES", "15"))
+HEADWAY_SIGN_IN_USERNAME_LIMIT = int(env("SIGN_IN_USERNAME_LIMIT", "5"))
+# Higher per address: an office behind one NAT address signs in from it all morning.
+HEADWAY_SIGN_IN_ADDRESS_LIMIT = int(env("SIGN_IN_ADDRESS_LIMIT", "20"))
 
 LOGGING = {
     "version": 1,

@@ -188,8 +188,9 @@ def test_line_count_for_the_progress_total(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def feed() -> Iterator[str]:
+def feed(settings: Any) -> Iterator[str]:
     """A JSON endpoint on 127.0.0.1: /total answers 42, anything else 500."""
+    settings.HEADWAY_SOURCE_HOSTS = ["127.0.0.1"]  # the feed is on loopback, refused by default
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:

@@ -185,7 +185,9 @@ def test_one_kpis_import_needs_the_right_to_edit_it(
 
 
 @pytest.fixture
-def feed() -> Iterator[str]:
+def feed(settings: Any) -> Iterator[str]:
+    settings.HEADWAY_SOURCE_HOSTS = ["127.0.0.1"]  # the feed is on loopback, refused by default
+
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             ok = self.path == "/nps"

@@ -158,3 +158,24 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class SignInFailure(models.Model):
+    """One refused sign-in, counted per username and per client address to slow down guessing.
+
+    Kept in the database, not in a per-process cache, so that every gunicorn worker counts the
+    same attempts; rows older than the window are deleted as new ones arrive.
+    """
+
+    username = models.CharField(max_length=150)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["username", "at"], name="sign_in_failure_username"),
+            models.Index(fields=["address", "at"], name="sign_in_failure_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.address} at {self.at:%Y-%m-%d %H:%M}"

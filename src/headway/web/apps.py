@@ -5,3 +5,6 @@ class WebConfig(AppConfig):
     name = "headway.web"
     label = "web"
     verbose_name = "Web"
+
+    def ready(self) -> None:
+        from headway.web import security  # noqa: F401 - registers the deploy checks

@@ -2,13 +2,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from headway.web import views
+from headway.web.sign_in import SignInView
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health", views.health, name="health"),
-    path("sign-in/", auth_views.LoginView.as_view(), name="login"),
+    path("sign-in/", SignInView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "account/password/",

@@ -18,10 +18,14 @@ Keys containing dots or brackets cannot be named.
 
 from __future__ import annotations
 
+import http.client
+import ipaddress
 import json
 import re
+import socket
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -144,33 +148,160 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def download(url: str, *, timeout: float) -> Any:
-    """The JSON document at ``url``."""
+# --- Which hosts a source may reach (HEADWAY_SOURCE_HOSTS) ---------------------------------------
+#
+# A source's URL is typed by a KPI editor, but the download runs inside the deployment's network:
+# without a limit it would read the cloud's metadata service or an internal admin page and show
+# the answer as the source's status. So every connection, redirects included, is checked against
+# the address it actually connects to (a name that resolves to a public address once and a private
+# one later gains nothing), and proxies from the environment are not used.
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _allowed_by_name(host: str, patterns: Iterable[str]) -> bool:
+    host = host.lower().rstrip(".")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return False  # an address is matched by address: "*.0.0.1" must not name 127.0.0.1
+    for pattern in patterns:
+        pattern = pattern.lower().rstrip(".")
+        if pattern.startswith("*.") and host.endswith(pattern[1:]):
+            return True
+        if pattern == host:
+            return True
+    return False
+
+
+def _allowed_address(address: Address, patterns: Iterable[str]) -> bool:
+    for pattern in patterns:
+        if pattern == "*":
+            if address.is_global and not address.is_multicast:
+                return True
+            continue
+        try:
+            network = ipaddress.ip_network(pattern, strict=False)
+        except ValueError:
+            continue  # a host name, matched by name
+        if address.version == network.version and address in network:
+            return True
+    return False
+
+
+def allowed_addresses(host: str, port: int, patterns: list[str]) -> list[tuple[Any, ...]]:
+    """The socket addresses of ``host`` that a source may connect to, or SourceError."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        # urllib leaves a user name and password in the host: never in a message.
+        raise SourceError(f"cannot find the host {host.rpartition('@')[2]!r}: {exc}") from None
+    if _allowed_by_name(host, patterns):
+        return [info[4] for info in infos]
+    allowed = [
+        info[4]
+        for info in infos
+        if _allowed_address(ipaddress.ip_address(str(info[4][0]).split("%")[0]), patterns)
+    ]
+    if not allowed:
+        raise SourceError(
+            f"{host} is not a host data sources may reach (an internal address, or not in "
+            "HEADWAY_SOURCE_HOSTS); an administrator can add it there"
+        )
+    return allowed
+
+
+def _guarded_connection(patterns: list[str]) -> Any:
+    def create_connection(
+        address: tuple[str, int], timeout: Any = None, source_address: Any = None
+    ) -> socket.socket:
+        host, port = address
+        error: OSError | None = None
+        for target in allowed_addresses(host, port, patterns):
+            try:
+                return socket.create_connection(target[:2], timeout, source_address)
+            except OSError as exc:
+                error = exc
+        assert error is not None
+        raise error
+
+    return create_connection
+
+
+def _opener(patterns: list[str]) -> urllib.request.OpenerDirector:
+    guard = _guarded_connection(patterns)
+
+    class Http(http.client.HTTPConnection):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._create_connection = guard
+
+    class Https(http.client.HTTPSConnection):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._create_connection = guard
+
+    class HttpHandler(urllib.request.HTTPHandler):
+        def http_open(self, req: urllib.request.Request) -> Any:
+            return self.do_open(Http, req)
+
+    class HttpsHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req: urllib.request.Request) -> Any:
+            return self.do_open(Https, req, context=self._context)  # type: ignore[attr-defined]
+
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), HttpHandler, HttpsHandler, _HttpOnlyRedirects
+    )
+
+
+def _shown(url: str) -> str:
+    parts = urlparse(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # not a number: urllib says so in the message
+        port = ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+def download(url: str, *, timeout: float, hosts: list[str] | None = None) -> Any:
+    """The JSON document at ``url``, from a host ``hosts`` allows (HEADWAY_SOURCE_HOSTS)."""
     if urlparse(url).scheme not in {"http", "https"}:
         raise SourceError(f"{url!r} is not an http(s) URL")
+    if hosts is None:
+        from django.conf import settings
+
+        hosts = list(settings.HEADWAY_SOURCE_HOSTS)
     request = urllib.request.Request(  # noqa: S310 (the scheme is checked above)
         url, headers={"Accept": "application/json", "User-Agent": "Headway data source"}
     )
-    opener = urllib.request.build_opener(_HttpOnlyRedirects)
+    opener = _opener(hosts)
+    # Messages become the source's status, shown to everyone who sees the KPI: no query string
+    # (it may hold a key) and no user name or password.
+    shown = _shown(url)
     try:
         with opener.open(request, timeout=timeout) as answer:
             body = answer.read(MAX_BYTES + 1)
     except urllib.error.HTTPError as exc:
-        raise SourceError(f"HTTP {exc.code} {exc.reason} from {url}") from None
+        raise SourceError(f"HTTP {exc.code} {exc.reason} from {shown}") from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, TimeoutError):
-            raise SourceError(f"no answer from {url} within {timeout:g} s") from None
-        raise SourceError(f"cannot reach {url}: {exc.reason}") from None
+            raise SourceError(f"no answer from {shown} within {timeout:g} s") from None
+        raise SourceError(f"cannot reach {shown}: {exc.reason}") from None
     except TimeoutError:
-        raise SourceError(f"no answer from {url} within {timeout:g} s") from None
+        raise SourceError(f"no answer from {shown} within {timeout:g} s") from None
     except OSError as exc:
-        raise SourceError(f"cannot read {url}: {exc}") from None
+        raise SourceError(f"cannot read {shown}: {exc}") from None
     if len(body) > MAX_BYTES:
-        raise SourceError(f"the answer from {url} is larger than {MAX_BYTES // 2**20} MB")
+        raise SourceError(f"the answer from {shown} is larger than {MAX_BYTES // 2**20} MB")
     try:
         return json.loads(body)
     except ValueError as exc:
-        raise SourceError(f"the answer from {url} is not JSON ({exc})") from None
+        raise SourceError(f"the answer from {shown} is not JSON ({exc})") from None
 
 
 def fetch(url: str, path: str, period_field: str, value_field: str, *, timeout: float) -> Fetched:

@@ -16,9 +16,14 @@
         return;
       }
       el.dataset.rendered = "1";
+      // Content-Security-Policy: Vega's expression interpreter instead of code built with
+      // new Function, and no injected <style> elements (headway.css styles the tooltip).
       window.vegaEmbed(el, JSON.parse(source.textContent), {
         actions: false,
         renderer: el.dataset.renderer || "svg",
+        ast: true,
+        defaultStyle: false,
+        tooltip: { disableDefaultStyle: true },
       }).catch(function (error) {
         el.dataset.rendered = "error";
         el.textContent = "The chart could not be drawn: " + error;
