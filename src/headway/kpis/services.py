@@ -178,7 +178,8 @@ def create_kpi(*, actor: Membership, **data: Any) -> Kpi:
     data.setdefault("name", None)
     clean = _clean_kpi(actor, data, None)
     kpi = Kpi(organization_id=actor.organization_id, **clean)
-    if not permissions.can_administer(actor) and not permissions.can_edit_kpi(actor, kpi):
+    # The API and OKR files get the web page's rule: admins and leads create KPIs.
+    if not permissions.can_create_kpi(actor) or not permissions.can_edit_kpi(actor, kpi):
         raise PermissionDenied("you may not create this KPI")
     kpi.save()
     audit.record(
@@ -199,6 +200,8 @@ def update_kpi(*, actor: Membership, kpi: Kpi, **data: Any) -> Kpi:
     clean = _clean_kpi(actor, data, kpi)
     for field, value in clean.items():
         setattr(kpi, field, value)
+    if ("owner_team" in clean or "owner" in clean) and not permissions.can_edit_kpi(actor, kpi):
+        raise PermissionDenied("you may not hand this KPI to that owner")
     # Only what was edited: a full save would write back an alert state the worker may have
     # moved on since this KPI was read.
     kpi.save(update_fields=[*clean, "updated_at"])
@@ -359,6 +362,14 @@ def record_values(
     return writer.finish()
 
 
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @transaction.atomic
 def upsert_many(
     *,
@@ -371,7 +382,10 @@ def upsert_many(
     grouped: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for index, row in enumerate(rows):
         grouped.setdefault(row["kpi"], []).append((index, row))
-    kpis = Kpi.objects.filter(organization_id=actor.organization_id, key__in=grouped)
+    # A key with a NUL or a lone surrogate names no KPI, and PostgreSQL would refuse to compare
+    # it: it is left out of the query and reported as unknown below.
+    keys = [key for key in grouped if "\x00" not in key and _utf8(key)]
+    kpis = Kpi.objects.filter(organization_id=actor.organization_id, key__in=keys)
     by_key = {kpi.key: kpi for kpi in kpis}
     if len(by_key) < len(grouped):
         raise ValidationFailed(

@@ -85,11 +85,12 @@ def can_edit_kpi(membership: Membership, kpi: Kpi) -> bool:
         return False
     if membership.has_role(Role.ADMIN) or kpi.owner_id == membership.pk:
         return True
-    return (
-        membership.has_role(Role.LEAD)
-        and kpi.owner_team_id is not None
-        and kpi.owner_team_id in led_team_ids(membership)
-    )
+    if not membership.has_role(Role.LEAD):
+        return False
+    # As for objectives: the owner team decides; without one, the lead of the owner's team.
+    if kpi.owner_team_id is not None:
+        return kpi.owner_team_id in led_team_ids(membership)
+    return _leads_person(membership, kpi.owner_id)
 
 
 def can_administer(membership: Membership) -> bool:
