@@ -127,6 +127,12 @@ def make_kpi(org: Organization, key: str = "nps", **extra: Any) -> Kpi:
     return Kpi.objects.create(organization=org, key=key, **extra)
 
 
+def make_wait_kpi(org: Organization, **extra: Any) -> Kpi:
+    """The support wait in minutes: lower is better, critical beyond 120 (the alert tests' KPI)."""
+    fields = {"name": "Support wait", "unit": "min", "direction": "lower", "cadence": "day"}
+    return make_kpi(org, "wait", **{**fields, "critical_threshold": 120, **extra})
+
+
 def login(client: Any, who: Membership) -> Any:
     """Sign ``who`` in on a Django test client and return the client."""
     assert client.login(username=who.user.username, password=PASSWORD)

@@ -15,7 +15,7 @@ from django.core import mail
 
 from headway.kpis import alert_services, alerts, notify, services
 from headway.kpis.models import AlertChannel, Kpi, Notification
-from tests.factories import World, make_kpi
+from tests.factories import World, make_kpi, make_wait_kpi
 from tests.kpis.webhooks import Receiver, receiver
 
 T0 = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
@@ -24,16 +24,7 @@ MINUTE = dt.timedelta(minutes=1)
 
 @pytest.fixture
 def kpi(world: World) -> Kpi:
-    return make_kpi(
-        world.org,
-        "wait",
-        name="Support wait",
-        unit="min",
-        direction="lower",
-        cadence="day",
-        owner=world.mo,
-        critical_threshold=120,
-    )
+    return make_wait_kpi(world.org, owner=world.mo)
 
 
 def _fire(world: World, kpi: Kpi, capture: Any) -> Notification:

@@ -7,6 +7,9 @@ after the commit, one attempt at a time. A failed attempt is retried with growin
 Webhook bodies are signed like Stripe's and Slack's own requests: ``X-Headway-Signature`` is
 ``sha256=`` and the hex HMAC-SHA256, under the channel's secret, of ``"<timestamp>.<body>"``
 where the timestamp is ``X-Headway-Timestamp`` (Unix seconds) and the body the raw bytes sent.
+``X-Headway-Delivery`` names the notification and stays the same on every attempt: a sender that
+dies after the receiver got a message but before it learned so sends it again, and the receiver
+drops what it has already seen.
 """
 
 from __future__ import annotations
@@ -166,7 +169,9 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirects)
 
 
-def _post(url: str, secret: str, payload: dict[str, Any], now: dt.datetime) -> None:
+def _post(
+    url: str, secret: str, payload: dict[str, Any], now: dt.datetime, delivery_id: str = ""
+) -> None:
     if urlsplit(url).scheme not in ("http", "https"):
         raise DeliveryError("the webhook URL must start with http:// or https://")
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
@@ -180,6 +185,7 @@ def _post(url: str, secret: str, payload: dict[str, Any], now: dt.datetime) -> N
             "User-Agent": "Headway-Alerts/1",
             "X-Headway-Timestamp": timestamp,
             "X-Headway-Signature": signature(secret, timestamp, body),
+            **({"X-Headway-Delivery": delivery_id} if delivery_id else {}),
         },
     )
     try:
@@ -211,10 +217,16 @@ def _send_email(channel: AlertChannel, subject: str, payload: dict[str, Any]) ->
         raise DeliveryError(f"e-mail not sent: {exc}") from None
 
 
-def send(channel: AlertChannel, subject: str, payload: dict[str, Any], now: dt.datetime) -> None:
+def send(
+    channel: AlertChannel,
+    subject: str,
+    payload: dict[str, Any],
+    now: dt.datetime,
+    delivery_id: str = "",
+) -> None:
     """One attempt to one channel; DeliveryError when it did not get through."""
     if channel.kind == ChannelKind.WEBHOOK:
-        _post(channel.url, channel.secret, payload, now)
+        _post(channel.url, channel.secret, payload, now, delivery_id)
     else:
         _send_email(channel, subject, payload)
 
@@ -265,7 +277,13 @@ def deliver(notification: Notification, now: dt.datetime) -> bool:
         error, final = "the channel was disabled", True
     else:
         try:
-            send(channel, notification.subject, notification.payload, now)
+            send(
+                channel,
+                notification.subject,
+                notification.payload,
+                now,
+                delivery_id=f"notification-{notification.pk}",
+            )
         except DeliveryError as exc:
             error = str(exc)
         except Exception as exc:

@@ -34,6 +34,7 @@ from headway.okrs.keys import MAX_LENGTH as MAX_KEY_LENGTH
 from headway.okrs.keys import unique_key
 from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Rollup
 from headway.okrs.progress import key_result_progress, weighted_progress
+from headway.okrs.scores import recompute_scores
 from headway.orgs import permissions
 from headway.orgs.accessors import get_ref
 from headway.orgs.models import Membership, Team
@@ -106,6 +107,9 @@ def recompute_rollups(cycle: Cycle, team_ids: Iterable[int | None]) -> None:
 def _refresh_from_objective(objective: Objective, *extra_team_ids: int | None) -> None:
     recompute_objective(objective)
     recompute_rollups(objective.cycle, [objective.owner_team_id, *extra_team_ids])
+    if objective.cycle.state == CycleState.GRADING:
+        # A key result nobody graded yet scores by its progress, which has just moved.
+        recompute_scores(objective.cycle)
 
 
 @transaction.atomic
