@@ -3,6 +3,19 @@
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+from django.db.migrations.exceptions import IrreversibleError
+
+
+def refuse_to_undo_with_rows(apps, schema_editor):
+    # Undoing this drops the required links it adds (organization, parent rows); existing rows
+    # could never get them back and migrating forward again would fail on them. Refuse instead.
+    db = schema_editor.connection.alias
+    for name in ("auditevent",):
+        if apps.get_model("audit", name).objects.using(db).exists():
+            raise IrreversibleError(
+                f"audit.0002_initial cannot be undone while audit.{name} has rows: "
+                "their links to the organization would be lost"
+            )
 
 
 class Migration(migrations.Migration):
@@ -30,4 +43,5 @@ class Migration(migrations.Migration):
             model_name='auditevent',
             index=models.Index(fields=['organization', 'object_type', 'object_id'], name='audit_audit_organiz_c73636_idx'),
         ),
+        migrations.RunPython(migrations.RunPython.noop, refuse_to_undo_with_rows),
     ]

@@ -2,6 +2,19 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
+from django.db.migrations.exceptions import IrreversibleError
+
+
+def refuse_to_undo_with_rows(apps, schema_editor):
+    # Undoing this drops the required links it adds (organization, parent rows); existing rows
+    # could never get them back and migrating forward again would fail on them. Refuse instead.
+    db = schema_editor.connection.alias
+    for name in ("kpi", "benchmark", "measurement"):
+        if apps.get_model("kpis", name).objects.using(db).exists():
+            raise IrreversibleError(
+                f"kpis.0002_initial cannot be undone while kpis.{name} has rows: "
+                "their links to the organization would be lost"
+            )
 
 
 class Migration(migrations.Migration):
@@ -70,4 +83,5 @@ class Migration(migrations.Migration):
             model_name='measurement',
             constraint=models.UniqueConstraint(fields=('kpi', 'period'), name='measurement_kpi_period_unique'),
         ),
+        migrations.RunPython(migrations.RunPython.noop, refuse_to_undo_with_rows),
     ]

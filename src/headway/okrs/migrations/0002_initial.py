@@ -2,6 +2,19 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
+from django.db.migrations.exceptions import IrreversibleError
+
+
+def refuse_to_undo_with_rows(apps, schema_editor):
+    # Undoing this drops the required links it adds (organization, parent rows); existing rows
+    # could never get them back and migrating forward again would fail on them. Refuse instead.
+    db = schema_editor.connection.alias
+    for name in ("cycle", "objective", "alignment", "keyresult", "checkin"):
+        if apps.get_model("okrs", name).objects.using(db).exists():
+            raise IrreversibleError(
+                f"okrs.0002_initial cannot be undone while okrs.{name} has rows: "
+                "their links to the organization would be lost"
+            )
 
 
 class Migration(migrations.Migration):
@@ -174,4 +187,5 @@ class Migration(migrations.Migration):
             model_name='rollup',
             constraint=models.UniqueConstraint(condition=models.Q(('team__isnull', True)), fields=('cycle',), name='rollup_org_unique'),
         ),
+        migrations.RunPython(migrations.RunPython.noop, refuse_to_undo_with_rows),
     ]

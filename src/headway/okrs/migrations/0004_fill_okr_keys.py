@@ -17,13 +17,14 @@ def _unique(title, taken):
 def fill_keys(apps, schema_editor):
     Objective = apps.get_model("okrs", "Objective")
     KeyResult = apps.get_model("okrs", "KeyResult")
+    db = schema_editor.connection.alias  # the database being migrated, not always "default"
     taken_by_cycle = {}
-    for objective in Objective.objects.order_by("id").iterator():
+    for objective in Objective.objects.using(db).order_by("id").iterator():
         taken = taken_by_cycle.setdefault(objective.cycle_id, set())
         objective.key = _unique(objective.title, taken)
         objective.save(update_fields=["key"])
     taken_by_objective = {}
-    for kr in KeyResult.objects.order_by("id").iterator():
+    for kr in KeyResult.objects.using(db).order_by("id").iterator():
         taken = taken_by_objective.setdefault(kr.objective_id, set())
         kr.key = _unique(kr.title, taken)
         kr.save(update_fields=["key"])
