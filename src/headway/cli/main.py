@@ -15,6 +15,7 @@ import typer
 from headway.cli import backup, data, okrsfile, server, tokens, work
 from headway.cli import kpi_import as _kpi_import  # noqa: F401  (adds `kpi import`, `kpi pull`)
 from headway.cli import xmr as _xmr  # noqa: F401  (adds `kpi xmr` to work.kpi_app)
+from headway.cli.benchdata import bench_data
 from headway.cli.common import HeadwayGroup, setup_django
 
 __all__ = ["app", "setup_django"]
@@ -63,6 +64,7 @@ app.command(rich_help_panel="Data")(okrsfile.apply)
 app.command(rich_help_panel="Data")(okrsfile.lint)
 app.command(rich_help_panel="Data")(backup.backup)
 app.command(rich_help_panel="Data")(backup.restore)
+app.command("bench-data", rich_help_panel="Data")(bench_data)
 app.command(context_settings=work.NUMBERS_AS_ARGUMENTS, rich_help_panel="Work")(work.checkin)
 app.add_typer(work.kpi_app, name="kpi", rich_help_panel="Work")
 app.add_typer(tokens.token_app, name="token", rich_help_panel="Work")
