@@ -19,7 +19,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from headway.audit.models import AuditEvent
-from headway.kpis import services
+from headway.kpis import alerts, services
 from headway.kpis.models import Benchmark, Kpi, Measurement
 from headway.orgs.models import Team
 from tests.conftest import NOW
@@ -77,6 +77,13 @@ def wait_time(world: World) -> Kpi:
     return kpi
 
 
+def evaluate(*kpis: Kpi) -> None:
+    """Store the KPIs' health, as every write through the services and the worker do: the
+    dashboard reads it (``record`` above writes values without evaluating)."""
+    for kpi in kpis:
+        alerts.evaluate_kpi(kpi, NOW)
+
+
 def page(response: Any) -> str:
     return response.content.decode()
 
@@ -113,7 +120,8 @@ def test_pages_need_sign_in(client: Client, nps: Kpi) -> None:
 def test_dashboard_shows_a_card_per_kpi_grouped_by_team(
     client: Client, world: World, nps: Kpi, wait_time: Kpi
 ) -> None:
-    make_kpi(world.org, "hydration", name="Hydration", unit="l/day", target=3)
+    hydration = make_kpi(world.org, "hydration", name="Hydration", unit="l/day", target=3)
+    evaluate(nps, wait_time, hydration)
     content = page(login(client, world.vic).get("/kpis/"))
 
     acme, growth, none = (
@@ -137,6 +145,7 @@ def test_dashboard_shows_a_card_per_kpi_grouped_by_team(
 def test_dashboard_filters_by_team_with_its_sub_teams_and_by_health(
     client: Client, world: World, nps: Kpi, wait_time: Kpi
 ) -> None:
+    evaluate(nps, wait_time)
     login(client, world.vic)
 
     growth = page(client.get(f"/kpis/?team={world.growth.pk}"))
@@ -588,6 +597,7 @@ def _kpis(world: World, size: int) -> list[Kpi]:
         )
         record(kpi, {f"2026-{m:02d}-01": str(m) for m in range(1, 11)})
         Benchmark.objects.create(organization=world.org, kpi=kpi, name="Peers", value=8)
+        evaluate(kpi)
         kpis.append(kpi)
     return kpis
 
@@ -620,8 +630,9 @@ Counter = Callable[[Client, World, int], int]
 @pytest.mark.parametrize(
     ("count", "expected"),
     [
-        # session, user, membership; the team tree; KPIs, their measurements, benchmarks.
-        (_dashboard_queries, 7),
+        # session, user, membership; the team tree; KPIs counted by team and stored health; the
+        # page's KPIs, their latest measurements, benchmarks.
+        (_dashboard_queries, 8),
         # session, user, membership; the KPI, its values, benchmarks, history; lena's led teams;
         # the key results that follow it; its health changes and notifications; its XmR baselines;
         # its data sources.

@@ -91,11 +91,63 @@ def _home_queries(client, world, size: int) -> int:  # type: ignore[no-untyped-d
 
 @time_machine.travel(dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC), tick=False)
 def test_home_query_count_is_pinned(world, client):
-    # session, user, membership, cycle, roll-ups, my KRs, my teams, team tree, objectives with
-    # their parents and key results, KPIs and their recent measurements, the switcher.
-    assert _home_queries(client, world, 10) == 14
+    # session, user, membership, cycle, roll-ups, my KRs, my teams, team tree, objectives per
+    # team, objectives with their parents and key results, KPIs and their recent measurements,
+    # the switcher.
+    assert _home_queries(client, world, 10) == 15
 
 
 @time_machine.travel(dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC), tick=False)
 def test_home_query_count_does_not_grow_with_data(world, client):
-    assert _home_queries(client, world, 200) == 14
+    assert _home_queries(client, world, 200) == 15
+
+
+def _company_with_departments(world, departments: int, first: int = 0) -> list:
+    """The company team holds alice; ``departments`` teams below it, 3 objectives each."""
+    from headway.orgs.models import Team, TeamMember
+
+    if not first:
+        TeamMember.objects.create(
+            organization=world.org, team=world.company, membership=world.alice
+        )
+        make_objective(world.cycle, team=world.company, title="Company objective")
+    teams = [
+        Team.objects.create(
+            organization=world.org, name=f"Dept {i:03}", slug=f"dept-{i:03}", parent=world.company
+        )
+        for i in range(first, first + departments)
+    ]
+    for team in teams:
+        for n in range(3):
+            make_objective(world.cycle, team=team, title=f"{team.name} objective {n}")
+    return teams
+
+
+@time_machine.travel(dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC), tick=False)
+def test_a_leader_of_a_large_company_sees_the_nearest_objectives_and_a_link(world, client):
+    _company_with_departments(world, 40)  # 121 objectives below alice's team
+    assert client.login(username="alice", password=PASSWORD)
+
+    page = client.get("/").content.decode()
+
+    assert "Company objective" in page
+    shown = [f"Dept {i:03} objective" for i in range(40) if f"Dept {i:03} objective" in page]
+    # Whole teams, in order, up to 30 objectives: the company's one and 9 departments' three.
+    assert shown == [f"Dept {i:03} objective" for i in range(9)]
+    assert page.count('class="objective"') == 28
+    assert 'data-testid="objectives-more">93 more in the teams below, on the board' in page
+
+
+@time_machine.travel(dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC), tick=False)
+def test_home_query_count_is_the_same_for_a_large_company(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert client.login(username="alice", password=PASSWORD)
+    counts = []
+    for first, departments in ((0, 3), (3, 200)):
+        _company_with_departments(world, departments, first=first)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/").status_code == 200
+        counts.append(len(captured.captured_queries))
+    assert counts == [15, 15]

@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from headway.core.alerts import AlertLevel
 from headway.core.health import Health
@@ -181,10 +184,38 @@ def initial_for(kpi: Kpi) -> dict[str, Any]:
     return initial
 
 
+class QuickSelect(forms.Select):
+    """A select written in Python rather than one template per option: a large organization's
+    team list (thousands of options) renders in milliseconds."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "\n",
+            '<option value="{}"{}>{}</option>',
+            (
+                (
+                    option["value"],
+                    mark_safe(" selected") if option["selected"] else "",
+                    option["label"],
+                )
+                for _, group, _ in widget["optgroups"]
+                for option in group
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>\n{}\n</select>', name, flatatt(widget["attrs"]), options
+        )
+
+
 class FilterForm(forms.Form):
     """The dashboard's filters; a value that is not a choice is ignored, not an error."""
 
-    team = forms.TypedChoiceField(label="Team", required=False, coerce=int, empty_value=None)
+    team = forms.TypedChoiceField(
+        label="Team", required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
     health = forms.ChoiceField(
         label="Status",
         required=False,

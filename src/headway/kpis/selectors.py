@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import overload
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When, Window
+from django.db.models.functions import RowNumber
 
 from headway.audit.models import AuditEvent
 from headway.core.health import Health
+from headway.kpis.charts import SPARKLINE_POINTS
 from headway.kpis.gaps import Gap
 from headway.kpis.health import explain, kpi_health
 from headway.kpis.models import Benchmark, DataSource, Kpi, Measurement, XmrBaseline
@@ -115,6 +118,159 @@ def kpi_cards(
         )
         for k in kpis
     ]
+
+
+# --- the dashboard at any size ------------------------------------------------------------------
+# The dashboard reads the health the alert evaluation stores on each KPI (kept on every write and
+# every few minutes by the worker), so it can count and filter all KPIs in SQL and read history
+# only for the page it shows.
+
+
+def dashboard_counts(
+    org_id: int, team_ids: Collection[int] | None = None
+) -> dict[tuple[int | None, Health], int]:
+    """How many KPIs each (owner team, stored health) has, in one aggregate query."""
+    queryset = Kpi.objects.filter(organization_id=org_id)
+    if team_ids is not None:
+        queryset = queryset.filter(owner_team_id__in=team_ids)
+    rows = queryset.order_by().values_list("owner_team_id", "health").annotate(n=Count("pk"))
+    return {(team_id, Health(health)): n for team_id, health, n in rows}
+
+
+class TeamOrderedKpis:
+    """The dashboard's KPIs in the team tree's order, then by name, sliced in SQL.
+
+    A sequence for Django's ``Paginator``: its length comes from the per-team counts already
+    read, and a slice reads only the KPIs it holds (one query), with the teams it spans ordered
+    by their place in the tree. KPIs without a team come last.
+    """
+
+    def __init__(
+        self,
+        org_id: int,
+        sizes: Mapping[int | None, int],
+        team_order: Mapping[int, int],
+        health: Health | None = None,
+    ) -> None:
+        self.org_id = org_id
+        self.health = health
+        last = len(team_order)
+        keys = sorted(sizes, key=lambda k: last if k is None else team_order.get(k, last))
+        self.runs = [(k, sizes[k]) for k in keys if sizes[k]]
+        self.order = {k: last if k is None else team_order.get(k, last) for k in keys}
+
+    def count(self) -> int:
+        return sum(n for _, n in self.runs)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[Kpi]:
+        # The paginator only slices; iterating reads every KPI, as a whole list would.
+        return iter(self[:])
+
+    @overload
+    def __getitem__(self, index: int) -> Kpi: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Kpi]: ...
+
+    def __getitem__(self, index: int | slice) -> Kpi | list[Kpi]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        start, stop, _ = index.indices(self.count())
+        if start >= stop:
+            return []
+        spanned: list[int | None] = []
+        offset = first = 0
+        for team_id, n in self.runs:
+            if first + n > start and first < stop:
+                if not spanned:
+                    offset = start - first
+                spanned.append(team_id)
+            first += n
+        named = [k for k in spanned if k is not None]
+        in_span = Q(owner_team_id__in=named)
+        if None in spanned:
+            in_span |= Q(owner_team__isnull=True)
+        queryset = Kpi.objects.filter(in_span, organization_id=self.org_id)
+        if self.health is not None:
+            queryset = queryset.filter(health=self.health.value)
+        position = Case(
+            *(When(owner_team_id=k, then=Value(self.order[k])) for k in named),
+            default=Value(len(self.order) + 1),
+        )
+        return list(
+            queryset.select_related("owner_team", "owner__user")
+            .annotate(team_position=position)
+            .order_by("team_position", "name", "id")[offset : offset + stop - start]
+        )
+
+
+def page_cards(
+    org_id: int, kpis: list[Kpi], today: dt.date, *, with_benchmarks: bool = False
+) -> list[KpiCard]:
+    """Cards for KPIs already loaded: their stored health and the points a sparkline shows.
+
+    Two queries (three with benchmarks) whatever the page: at most ``SPARKLINE_POINTS`` recent
+    values a KPI, ranked in SQL, instead of the whole window of every KPI.
+    """
+    history: dict[int, list[tuple[dt.date, Decimal]]] = {k.pk: [] for k in kpis}
+    if not kpis:
+        return []
+    rows = (
+        Measurement.objects.filter(
+            organization_id=org_id,
+            kpi_id__in=list(history),
+            period__gte=today - dt.timedelta(days=HISTORY_DAYS),
+        )
+        .annotate(rank=Window(RowNumber(), partition_by=[F("kpi_id")], order_by=F("period").desc()))
+        .filter(rank__lte=SPARKLINE_POINTS)
+        .order_by("kpi_id", "period")
+        .values_list("kpi_id", "period", "value")
+    )
+    for kpi_id, period, value in rows:
+        history[kpi_id].append((period, value))
+    first_benchmark: dict[int, Benchmark] = {}
+    if with_benchmarks:
+        for benchmark in Benchmark.objects.filter(
+            organization_id=org_id, kpi_id__in=list(history)
+        ).order_by("name", "id"):
+            first_benchmark.setdefault(benchmark.kpi_id, benchmark)
+    return [
+        KpiCard(
+            kpi=k,
+            health=Health(k.health),
+            points=history[k.pk],
+            benchmark=first_benchmark.get(k.pk),
+        )
+        for k in kpis
+    ]
+
+
+# KPIs in these states are worth a look, worst first.
+WATCHED = (Health.RED, Health.AMBER, Health.STALE)
+
+
+def kpis_to_watch(org_id: int, limit: int) -> tuple[list[Kpi], int]:
+    """The first ``limit`` KPIs by stored health (worst first) with their latest value, and how
+    many there are in all: two queries whatever the organization's size."""
+    watched = Kpi.objects.filter(
+        organization_id=org_id, health__in=[h.value for h in WATCHED]
+    ).order_by()
+    total = watched.count()
+    worst = Case(
+        *(When(health=h.value, then=Value(i)) for i, h in enumerate(WATCHED)), default=Value(9)
+    )
+    latest = Measurement.objects.filter(kpi=OuterRef("pk")).order_by("-period")
+    shown: list[Kpi] = list(
+        watched.annotate(
+            severity=worst,
+            latest_value=Subquery(latest.values("value")[:1]),
+            latest_period=Subquery(latest.values("period")[:1]),
+        ).order_by("severity", "name", "id")[:limit]
+    )
+    return shown, total
 
 
 def _recent(points: list[tuple[dt.date, Decimal]], today: dt.date) -> list[tuple[dt.date, Decimal]]:

@@ -308,8 +308,20 @@ class CheckInForm(forms.Form):
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+# Above this many people the board's person filter is a username to type, not a list.
+OWNER_CHOICES_LIMIT = 200
+# Above this many teams the board's team filter lists the top levels only: thousands of
+# <option>s weigh more than the board and take longer to draw.
+TEAM_CHOICES_LIMIT = 200
+TEAM_CHOICES_DEPTH = 2
+
+
 class BoardFilterForm(forms.Form):
-    """The board's filters (GET): which cycle, team, person and status."""
+    """The board's filters (GET): which cycle, team, person and status.
+
+    ``people`` holds everyone, or more than ``OWNER_CHOICES_LIMIT`` of them (the one named by
+    username first: see ``selectors.board_people``).
+    """
 
     STATUS_CHOICES = [*ObjectiveStatus.choices, ("all", "All")]
 
@@ -333,6 +345,10 @@ class BoardFilterForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self._set("cycle", [(c.pk, c.name) for c in cycles])
+        if len(teams) > TEAM_CHOICES_LIMIT:
+            # The top of a large tree, and the team chosen: the board's rows lead further down.
+            chosen = str(self.data.get("team", ""))
+            teams = [n for n in teams if n.depth <= TEAM_CHOICES_DEPTH or str(n.team.pk) == chosen]
         self._set(
             "team",
             [
@@ -340,7 +356,29 @@ class BoardFilterForm(forms.Form):
                 *((n.team.pk, "\N{NO-BREAK SPACE}" * 3 * n.depth + n.team.name) for n in teams),
             ],
         )
-        self._set("owner", [("", "Anyone"), *((p.pk, p.display_name) for p in people)])
+        self._by_username: dict[str, int] | None = None
+        if len(people) > OWNER_CHOICES_LIMIT:
+            # Thousands of <option>s would outweigh the board itself: the person is typed.
+            self.fields["owner"] = forms.CharField(
+                required=False,
+                label="Person",
+                help_text="Their username; empty for anyone.",
+                max_length=150,
+            )
+            self._by_username = {p.user.username: p.pk for p in people}
+        else:
+            self._set("owner", [("", "Anyone"), *((p.pk, p.display_name) for p in people)])
+
+    def clean_owner(self) -> int | None:
+        value = self.cleaned_data["owner"]
+        if self._by_username is None or value is None:
+            return value  # type: ignore[no-any-return]
+        username = value.strip()
+        if not username:
+            return None
+        if username not in self._by_username:
+            raise forms.ValidationError(f"No one here has the username {username}.")
+        return self._by_username[username]
 
     def _set(self, name: str, choices: list[Any]) -> None:
         field = self.fields[name]

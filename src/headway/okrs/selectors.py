@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from headway.core import default_score
@@ -14,7 +14,7 @@ from headway.okrs.choices import CycleState, ObjectiveStatus
 from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Rollup
 from headway.orgs import permissions
 from headway.orgs.choices import Role
-from headway.orgs.models import Membership, Organization, Team, TeamMember
+from headway.orgs.models import Membership, Organization, Team, TeamMember, User
 
 
 def cycles(org_id: int) -> QuerySet[Cycle]:
@@ -92,6 +92,13 @@ class HomeData:
     my_key_results: list[KeyResult] = field(default_factory=list)
     team_objectives: list[Objective] = field(default_factory=list)
     team_progress: dict[int, float | None] = field(default_factory=dict)
+    # Every active objective of my teams and the teams below them; team_objectives may hold fewer.
+    team_objectives_total: int = 0
+
+
+# The home page lists my teams' objectives, nearest teams first, up to about this many: whole
+# teams only, so a company's leader sees the company's and the divisions' objectives, not 6,000.
+HOME_OBJECTIVES_SHOWN = 30
 
 
 def home(
@@ -113,7 +120,7 @@ def home(
         .select_related("objective")
         .order_by("last_checkin_at", "id")
     )
-    team_ids = _with_descendants(
+    levels = _levels_below(
         organization.pk,
         set(
             organization.teams.filter(memberships__membership_id=membership_id).values_list(
@@ -122,26 +129,74 @@ def home(
         ),
     )
     shown = objectives(organization.pk, cycle_id=cycle.pk, status=ObjectiveStatus.ACTIVE)
-    objectives_shown = list(
-        shown.filter(owner_team_id__in=team_ids)
-        if team_ids
-        else shown.filter(owner_team__parent__isnull=True)
+    if not levels:  # in no team: the company's objectives
+        company = list(shown.filter(owner_team__parent__isnull=True))
+        return HomeData(
+            cycle=cycle,
+            organization_progress=rollups.get(None),
+            my_key_results=mine,
+            team_objectives=company,
+            team_progress={k: v for k, v in rollups.items() if k is not None},
+            team_objectives_total=len(company),
+        )
+    counts = dict(
+        Objective.objects.filter(
+            cycle=cycle,
+            status=ObjectiveStatus.ACTIVE,
+            owner_team_id__in=[team for level in levels for team in level],
+        )
+        .values_list("owner_team_id")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
     return HomeData(
         cycle=cycle,
         organization_progress=rollups.get(None),
         my_key_results=mine,
-        team_objectives=objectives_shown,
+        team_objectives=list(
+            shown.filter(owner_team_id__in=_nearest_teams(levels, counts, HOME_OBJECTIVES_SHOWN))
+        ),
         team_progress={k: v for k, v in rollups.items() if k is not None},
+        team_objectives_total=sum(counts.values()),
     )
 
 
-def _with_descendants(org_id: int, team_ids: set[int]) -> set[int]:
-    """The teams and every team below them: a department's people see its teams' objectives."""
+def _levels_below(org_id: int, team_ids: set[int]) -> list[list[int]]:
+    """The teams, then the teams right below them, and so on: a department's people see its
+    teams' objectives, nearest first."""
     edges = Team.objects.filter(organization_id=org_id, parent__isnull=False).values_list(
         "parent_id", "id"
     )
-    return team_ids | descendants(edges, team_ids)
+    children: dict[int, list[int]] = {}
+    for parent, child in edges:
+        children.setdefault(parent, []).append(child)
+    levels: list[list[int]] = []
+    seen: set[int] = set()
+    level = sorted(team_ids)
+    while level:
+        seen.update(level)
+        levels.append(level)
+        level = sorted({c for team in level for c in children.get(team, ()) if c not in seen})
+    return levels
+
+
+def _nearest_teams(levels: list[list[int]], counts: dict[int, int], limit: int) -> list[int]:
+    """Whole teams, level by level, until about ``limit`` objectives (always the first level)."""
+    chosen: list[int] = []
+    total = 0
+    for depth, level in enumerate(levels):
+        size = sum(counts.get(team, 0) for team in level)
+        if depth and total + size > limit:
+            # Part of a level: its teams in order, as long as they fit.
+            for team in level:
+                if total + counts.get(team, 0) > limit:
+                    return chosen
+                chosen.append(team)
+                total += counts.get(team, 0)
+            return chosen
+        chosen.extend(level)
+        total += size
+    return chosen
 
 
 def cycle_is_open(cycle: Cycle) -> bool:
@@ -240,14 +295,7 @@ def board(
     """
     tree = team_tree(org_id) if tree is None else tree
     rollups = {r.team_id: r for r in Rollup.objects.filter(cycle=cycle)}
-    queryset = (
-        _with_has_parents(_objective_display())
-        .filter(organization_id=org_id, cycle=cycle)
-        .prefetch_related(Prefetch("key_results", queryset=_key_results_display()))
-        .order_by("position", "id")
-    )
-    if status is not None:
-        queryset = queryset.filter(status=status)
+    queryset = _board_objectives(org_id, cycle, status)
     in_scope = {node.team.pk for node in tree}
     if team_id is not None:
         edges = [(n.team.parent_id, n.team.pk) for n in tree if n.team.parent_id is not None]
@@ -293,6 +341,210 @@ def board(
         personal=personal,
         tree=tree,
     )
+
+
+def _board_objectives(org_id: int, cycle: Cycle, status: str | None) -> QuerySet[Objective]:
+    """A cycle's objectives as the board shows them, with their key results."""
+    queryset = (
+        _with_has_parents(_objective_display())
+        .filter(organization_id=org_id, cycle=cycle)
+        .prefetch_related(Prefetch("key_results", queryset=_key_results_display()))
+        .order_by("position", "id")
+    )
+    return queryset if status is None else queryset.filter(status=status)
+
+
+# --- the board at size ------------------------------------------------------------------------
+
+# Past either bound the board shows teams as rows whose objectives load when opened: a page of
+# thousands of objectives is neither readable nor quick to draw.
+LAZY_BOARD_OBJECTIVES = 150
+LAZY_BOARD_TEAMS = 40
+
+
+@dataclass
+class TeamCount:
+    objectives: int = 0
+    behind: int = 0  # active objectives behind their pace
+
+
+def board_counts(
+    org_id: int,
+    cycle: Cycle,
+    *,
+    status: str | None,
+    behind_below: float,
+    person_id: int | None = None,
+) -> dict[int | None, TeamCount]:
+    """Each team's objectives of the cycle (``None``: the personal ones), and how many progress
+    below ``behind_below`` (the pace's on-track cut-off at this moment), in one query."""
+    queryset = Objective.objects.filter(organization_id=org_id, cycle=cycle)
+    if status is not None:
+        queryset = queryset.filter(status=status)
+    if person_id is not None:
+        owned = KeyResult.objects.filter(owner_id=person_id).values("objective_id")
+        queryset = queryset.filter(Q(owner_person_id=person_id) | Q(pk__in=owned))
+    rows = (
+        queryset.values("owner_team_id")
+        .annotate(
+            n=Count("pk"),
+            behind=Count("pk", filter=Q(status=ObjectiveStatus.ACTIVE, progress__lt=behind_below)),
+        )
+        .order_by()
+    )
+    return {r["owner_team_id"]: TeamCount(r["n"], r["behind"]) for r in rows}
+
+
+def board_is_large(
+    tree: list[TeamNode], counts: dict[int | None, TeamCount], team_id: int | None
+) -> bool:
+    """Whether the board of ``team_id`` (None: every team) is too large to draw whole."""
+    in_scope = _subtree(tree, team_id)
+    objectives = sum(c.objectives for k, c in counts.items() if k in in_scope)
+    return len(in_scope) > LAZY_BOARD_TEAMS or objectives > LAZY_BOARD_OBJECTIVES
+
+
+def _subtree(tree: list[TeamNode], team_id: int | None) -> set[int]:
+    if team_id is None:
+        return {n.team.pk for n in tree}
+    edges = [(n.team.parent_id, n.team.pk) for n in tree if n.team.parent_id is not None]
+    return {team_id} | descendants(edges, [team_id])
+
+
+@dataclass
+class TeamRow:
+    """A team on the board at size: its roll-up and counts; its objectives load when opened."""
+
+    node: TeamNode
+    progress: float | None
+    score: float | None
+    objectives: int  # its own
+    in_all: int  # its own and those of the teams below it
+    behind: int  # of ``in_all``
+    teams: int  # directly below it
+
+
+@dataclass
+class BoardBranch:
+    """One team shown open, with its objectives, and the teams below it as rows."""
+
+    team: BoardTeam
+    rows: list[TeamRow]
+
+
+@dataclass
+class BoardAtSize:
+    cycle: Cycle
+    organization_progress: float | None
+    organization_score: float | None
+    branches: list[BoardBranch]
+    personal: int  # personal objectives: too many to list, a person filter shows theirs
+
+
+def board_at_size(
+    org_id: int,
+    cycle: Cycle,
+    *,
+    open_teams: list[int] | None,
+    status: str | None,
+    tree: list[TeamNode],
+    counts: dict[int | None, TeamCount],
+) -> BoardAtSize:
+    """The board of a large cycle: the ``open_teams`` (None: the top of the tree) with their own
+    objectives, and the teams directly below each as rows with their roll-ups and counts.
+
+    Two queries (roll-ups, objectives) and the key results' prefetch, whatever the size: the
+    objectives shown are those of a few teams, never a whole subtree.
+    """
+    by_id = {n.team.pk: n for n in tree}
+    children: dict[int, list[TeamNode]] = {}
+    for node in tree:
+        if node.team.parent_id is not None and node.team.parent_id in by_id:
+            children.setdefault(node.team.parent_id, []).append(node)
+    shown = (
+        [n.team.pk for n in tree if n.depth == 0 and n.team.parent_id is None]
+        if open_teams is None
+        else open_teams
+    )
+    # The roll-ups of the teams drawn (open ones and their rows) and of the organization.
+    drawn = [*shown, *(c.team.pk for t in shown for c in children.get(t, []))]
+    rollups = {
+        r.team_id: r
+        for r in Rollup.objects.filter(cycle=cycle).filter(
+            Q(team_id__in=drawn) | Q(team__isnull=True)
+        )
+    }
+    by_team: dict[int, list[Objective]] = {}
+    for objective in _board_objectives(org_id, cycle, status).filter(owner_team_id__in=shown):
+        by_team.setdefault(objective.owner_team_id or 0, []).append(objective)
+
+    totals: dict[int, tuple[int, int]] = {}
+
+    def total(node: TeamNode) -> tuple[int, int]:
+        # Post-order sums of the subtree; ``totals`` also stops a parent loop from recursing.
+        if node.team.pk in totals:
+            return totals[node.team.pk]
+        totals[node.team.pk] = (0, 0)
+        own = counts.get(node.team.pk, TeamCount())
+        n, behind = own.objectives, own.behind
+        for child in children.get(node.team.pk, []):
+            cn, cb = total(child)
+            n, behind = n + cn, behind + cb
+        totals[node.team.pk] = (n, behind)
+        return n, behind
+
+    def row(node: TeamNode) -> TeamRow:
+        rollup = rollups.get(node.team.pk)
+        n, behind = total(node)
+        return TeamRow(
+            node,
+            None if rollup is None else rollup.progress,
+            None if rollup is None else rollup.score,
+            counts.get(node.team.pk, TeamCount()).objectives,
+            n,
+            behind,
+            len(children.get(node.team.pk, [])),
+        )
+
+    branches = []
+    for team_id in shown:
+        node = by_id[team_id]
+        rollup = rollups.get(team_id)
+        team = BoardTeam(
+            node,
+            None if rollup is None else rollup.progress,
+            by_team.get(team_id, []),
+            None if rollup is None else rollup.score,
+        )
+        rows = [
+            row(child)
+            for child in children.get(team_id, [])
+            # As on the whole board, teams outside the OKR rollout show only with objectives.
+            if child.team.okrs_enabled or total(child)[0]
+        ]
+        branches.append(BoardBranch(team, rows))
+    organization = rollups.get(None)
+    return BoardAtSize(
+        cycle=cycle,
+        organization_progress=None if organization is None else organization.progress,
+        organization_score=None if organization is None else organization.score,
+        branches=branches,
+        personal=counts.get(None, TeamCount()).objectives,
+    )
+
+
+def board_people(org_id: int, *, named: str, limit: int) -> list[Membership]:
+    """The people of the board's person filter: everyone up to ``limit``; past it (too many to
+    list) any ``limit`` + 1 of them and the one ``named`` (a username), if there is one."""
+    some = Membership.objects.filter(organization_id=org_id).values("pk")[: limit + 1]
+    people = list(
+        Membership.objects.filter(organization_id=org_id)
+        # Two subqueries rather than a join: the join would read every membership.
+        .filter(Q(pk__in=some) | Q(user_id__in=User.objects.filter(username=named).values("pk")))
+        .select_related("user")
+    )
+    people.sort(key=lambda p: p.user.username)
+    return people
 
 
 @dataclass

@@ -7,6 +7,7 @@ app_name = "okrs"
 urlpatterns = [
     path("okrs/", board.board, name="board"),
     path("okrs/cycle/<int:cycle_id>/", board.board, name="board-cycle"),
+    path("okrs/cycle/<int:cycle_id>/team/<int:team_id>/", board.board_team, name="board-team"),
     path("okrs/alignment/", board.alignment, name="alignment"),
     path("okrs/coach/", coach.report, name="coach-report"),
     path("okrs/cycle/<int:cycle_id>/coach/", coach.report, name="coach-report"),

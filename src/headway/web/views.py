@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from headway.core.health import Health
-from headway.kpis.selectors import kpi_cards
+from headway.kpis.selectors import kpis_to_watch
 from headway.okrs import selectors
 from headway.okrs.at_risk import is_overdue
 from headway.okrs.progress import pace
@@ -20,7 +20,8 @@ from headway.orgs.models import Membership, User
 from headway.web.assets import vega_bundle as build_vega_bundle
 from headway.web.decorators import member_view
 
-WATCH = (Health.RED, Health.AMBER, Health.STALE)
+# Home lists this many KPIs to watch (the worst first) and links to the dashboard for the rest.
+WATCH_SHOWN = 10
 
 
 @member_view
@@ -43,7 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {"objective": o, "pace": pace(o.progress, o.cycle, now), "key_results": o.key_results.all()}
         for o in data.team_objectives
     ]
-    watch = [card for card in kpi_cards(membership.organization_id, today) if card.health in WATCH]
+    watch, watch_total = kpis_to_watch(membership.organization_id, WATCH_SHOWN)
     memberships = (
         Membership.objects.filter(user=cast(User, request.user))
         .select_related("organization")
@@ -58,7 +59,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "overdue": overdue,
             "done_this_week": len(data.my_key_results) - len(due),
             "rows": rows,
-            "watch": watch,
+            "rows_more": data.team_objectives_total - len(rows),
+            "watch": [(kpi, Health(kpi.health)) for kpi in watch],
+            "watch_more": watch_total - len(watch),
             "memberships": memberships,
         },
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,7 +37,14 @@ from headway.kpis.forms import (
     MeasurementForm,
 )
 from headway.kpis.models import Benchmark, Kpi, Measurement
-from headway.kpis.selectors import KpiCard, kpi_cards, kpi_detail, okr_context
+from headway.kpis.selectors import (
+    KpiCard,
+    TeamOrderedKpis,
+    dashboard_counts,
+    kpi_detail,
+    okr_context,
+    page_cards,
+)
 from headway.kpis.views.data_in import sources_section
 from headway.kpis.views.xmr import RebaselineForm, xmr_section
 from headway.orgs import permissions
@@ -47,6 +55,8 @@ from headway.web.shortcuts import add_service_errors, get_or_404
 
 # The measurements table shows this many periods, newest first, unless asked for all of them.
 TABLE_ROWS = 100
+# The dashboard shows this many KPIs a page.
+DASHBOARD_PAGE = 50
 GET_POST = require_http_methods(["GET", "POST"])
 WORST_FIRST = (Health.RED, Health.AMBER, Health.STALE, Health.UNKNOWN, Health.GREEN)
 
@@ -83,12 +93,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         # A department's filter shows its teams' KPIs too.
         edges = [(t.parent_id, t.pk) for t, _ in teams if t.parent_id]
         team_ids = {team_id} | descendants(edges, {team_id})
-    cards = kpi_cards(
-        me.organization_id, timezone.localdate(), team_ids=team_ids, with_benchmarks=True
+    # The summary counts every KPI of the chosen teams, whatever the status filter.
+    by_team_health = dashboard_counts(me.organization_id, team_ids)
+    counts: Counter[Health] = Counter()
+    sizes: Counter[int | None] = Counter()
+    for (owner_team_id, status), n in by_team_health.items():
+        counts[status] += n
+        if health is None or status == health:
+            sizes[owner_team_id] += n
+    listing = TeamOrderedKpis(
+        me.organization_id,
+        sizes,
+        {team.pk: i for i, (team, _) in enumerate(teams)},
+        Health(health) if health else None,
     )
-    counts = Counter(card.health for card in cards)
-    if health:
-        cards = [card for card in cards if card.health == health]
+    # A page number that is no number shows the first page, one past the end the last.
+    page = Paginator(listing, DASHBOARD_PAGE).get_page(request.GET.get("page"))
+    cards = page_cards(
+        me.organization_id, list(page.object_list), timezone.localdate(), with_benchmarks=True
+    )
     return render(
         request,
         "kpis/dashboard.html",
@@ -98,6 +121,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "health": health,
             "summary": [(h, counts[h]) for h in WORST_FIRST if counts[h]],
             "groups": _groups(cards, [t for t, _ in teams]),
+            "page": page,
             "can_create": permissions.can_create_kpi(me),
         },
     )
