@@ -35,18 +35,22 @@ migrations-check: install
 browser:
 	@test -x /usr/bin/chromium -a -x /usr/bin/pdftoppm || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils; }
 
+# Each run keeps its own data folder, so the two can run side by side (see `test`).
 test-sqlite: install browser
-	env -u DATABASE_URL $(UV) run pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL HEADWAY_DATA_DIR=$(CURDIR)/var/test-sqlite $(UV) run pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 # Runs only when DATABASE_URL names a PostgreSQL database (see README).
 test-postgres: install
 	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
-		$(UV) run pytest -m "not browser" $(PYTEST_ARGS); \
+		HEADWAY_DATA_DIR=$(CURDIR)/var/test-postgres $(UV) run pytest -p no:cacheprovider -m "not browser" $(PYTEST_ARGS); \
 	else \
 		echo "DATABASE_URL is not a PostgreSQL URL: skipping the PostgreSQL run (try DATABASE_URL=$(PG_URL) make test)"; \
 	fi
 
-test: lint typecheck migrations-check test-sqlite test-postgres
+# The SQLite and PostgreSQL runs go side by side (one per core); each one's output is printed
+# whole when it ends, and either failing fails the target.
+test: lint typecheck migrations-check install browser
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 # Coverage of the pure core by its own tests (the figure quoted in closing notes).
 coverage: install

@@ -21,7 +21,11 @@ import pytest
 from tests.kpis.webhooks import receiver
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-REDIS_URL = "redis://127.0.0.1:6379/15"
+# A Redis database of its own for each test run, so the SQLite and PostgreSQL runs of `make test`
+# can go side by side without taking each other's jobs.
+REDIS_URL = "redis://127.0.0.1:6379/" + (
+    "14" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "15"
+)
 SECRET = "queue-test-secret"
 
 # Runs in its own process, against the SQLite file of the data folder: an organization whose KPI
