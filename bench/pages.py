@@ -10,8 +10,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from headway.kpis.models import Kpi
-from headway.okrs.models import Objective, Team
-from headway.orgs.models import Membership, Organization
+from headway.okrs.models import Objective
+from headway.orgs.models import Membership, Organization, Team
 
 
 def page_urls(org: Organization) -> dict[str, str]:
@@ -44,18 +44,22 @@ def page_timings(
     # As in production with persistent connections (and as Django's test runner does): the
     # connection is not closed after each request, so its query log can be read.
     request_finished.disconnect(close_old_connections)
-    results = {}
-    for name, url in page_urls(org).items():
+    return {f"page {name}": page_timing(client, url, timed) for name, url in page_urls(org).items()}
 
-        def render(url: str = url) -> object:
-            response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code)
-            return response.content
 
-        render()  # warm caches (templates, the first query plans)
-        with CaptureQueriesContext(connection) as queries:
-            render()
-        # Count now: every later request resets the connection's query log.
-        count = len(queries.captured_queries)
-        results[f"page {name}"] = {**timed(render), "queries": count}
-    return results
+def page_timing(
+    client: Client, url: str, timed: Callable[[Callable[[], object]], dict[str, float]]
+) -> dict[str, float]:
+    """One URL's timings, its query count and its size (bench.scale calls it too)."""
+
+    def render() -> bytes:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response.content
+
+    render()  # warm caches (templates, the first query plans)
+    with CaptureQueriesContext(connection) as queries:
+        size = len(render())
+    # Count now: every later request resets the connection's query log.
+    count = len(queries.captured_queries)
+    return {**timed(render), "queries": count, "bytes": size}
