@@ -103,12 +103,7 @@ def kpi_cards(
     )
     for kpi_id, period, value in rows:
         history[kpi_id].append((period, value))
-    first_benchmark: dict[int, Benchmark] = {}
-    if with_benchmarks and kpis:
-        for benchmark in Benchmark.objects.filter(
-            organization_id=org_id, kpi_id__in=list(history)
-        ).order_by("name", "id"):
-            first_benchmark.setdefault(benchmark.kpi_id, benchmark)
+    first_benchmark = _first_benchmarks(org_id, list(history)) if with_benchmarks and kpis else {}
     return [
         KpiCard(
             kpi=k,
@@ -231,12 +226,7 @@ def page_cards(
     )
     for kpi_id, period, value in rows:
         history[kpi_id].append((period, value))
-    first_benchmark: dict[int, Benchmark] = {}
-    if with_benchmarks:
-        for benchmark in Benchmark.objects.filter(
-            organization_id=org_id, kpi_id__in=list(history)
-        ).order_by("name", "id"):
-            first_benchmark.setdefault(benchmark.kpi_id, benchmark)
+    first_benchmark = _first_benchmarks(org_id, list(history)) if with_benchmarks else {}
     return [
         KpiCard(
             kpi=k,
@@ -392,3 +382,13 @@ def okr_context(
         proposal=objective_proposal(kpi, points, today),
         can_write=permissions.can_write(me),
     )
+
+
+def _first_benchmarks(org_id: int, kpi_ids: list[int]) -> dict[int, Benchmark]:
+    """Each KPI's first benchmark by name: the one its card compares with."""
+    first: dict[int, Benchmark] = {}
+    for benchmark in Benchmark.objects.filter(organization_id=org_id, kpi_id__in=kpi_ids).order_by(
+        "name", "id"
+    ):
+        first.setdefault(benchmark.kpi_id, benchmark)
+    return first
