@@ -104,17 +104,34 @@ class Problems:
             raise ValidationFailed(self.errors)
 
 
-def to_text(raw: Any, field: str, *, max_length: int, required: bool = True) -> str:
-    text = "" if raw is None else str(raw).strip()
+NUL = "nul"
+SURROGATE = "surrogate"
+
+
+def unstorable(text: str) -> str | None:
+    """Why no database column can hold ``text``, or None when any can.
+
+    NUL: PostgreSQL text cannot hold it (refuse it before the driver fails). SURROGATE: a
+    lone surrogate (JSON and YAML escapes can write "\ud800") has no UTF-8 form: no database
+    stores it.
+    """
     if "\x00" in text:
-        # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the driver.
-        raise ValidationFailed({field: "must not contain NUL characters"})
+        return NUL
     if not text.isascii():
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            # A lone surrogate (JSON may carry "\ud800") has no UTF-8 form: no database stores it.
-            raise ValidationFailed({field: "must be valid Unicode text"}) from None
+            return SURROGATE
+    return None
+
+
+def to_text(raw: Any, field: str, *, max_length: int, required: bool = True) -> str:
+    text = "" if raw is None else str(raw).strip()
+    problem = unstorable(text)
+    if problem == NUL:
+        raise ValidationFailed({field: "must not contain NUL characters"})
+    if problem == SURROGATE:
+        raise ValidationFailed({field: "must be valid Unicode text"})
     if required and not text:
         raise ValidationFailed({field: "is required"})
     if len(text) > max_length:

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 
-from headway.errors import ValidationFailed, to_value, to_weight
+from headway.errors import NUL, SURROGATE, ValidationFailed, to_value, to_weight, unstorable
 
 REQUIRED: Any = object()
 INT_MAX = 2**31 - 1
@@ -100,11 +100,10 @@ def text(
 
 
 def check_text(value: str, path: str) -> None:
-    if "\x00" in value:
+    problem = unstorable(value)
+    if problem == NUL:
         fail(path, "must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
+    if problem == SURROGATE:
         fail(path, "is not valid Unicode text")
 
 

@@ -17,7 +17,15 @@ from headway.audit import services as audit
 from headway.core.alerts import AlertLevel
 from headway.core.periods import Cadence as CoreCadence
 from headway.core.periods import period_start
-from headway.errors import Problems, ValidationFailed, to_choice, to_date, to_text, to_value
+from headway.errors import (
+    Problems,
+    ValidationFailed,
+    to_choice,
+    to_date,
+    to_text,
+    to_value,
+    unstorable,
+)
 from headway.kpis import alerts, bulk
 from headway.kpis.bulk import PeriodRow, Row
 from headway.kpis.choices import Aggregation, Cadence, KpiDirection, MeasurementSource
@@ -362,14 +370,6 @@ def record_values(
     return writer.finish()
 
 
-def _utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 @transaction.atomic
 def upsert_many(
     *,
@@ -384,7 +384,7 @@ def upsert_many(
         grouped.setdefault(row["kpi"], []).append((index, row))
     # A key with a NUL or a lone surrogate names no KPI, and PostgreSQL would refuse to compare
     # it: it is left out of the query and reported as unknown below.
-    keys = [key for key in grouped if "\x00" not in key and _utf8(key)]
+    keys = [key for key in grouped if unstorable(key) is None]
     kpis = Kpi.objects.filter(organization_id=actor.organization_id, key__in=keys)
     by_key = {kpi.key: kpi for kpi in kpis}
     if len(by_key) < len(grouped):

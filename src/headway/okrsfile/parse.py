@@ -22,6 +22,7 @@ import yaml
 from django.utils.text import slugify
 
 from headway.core.coach import RULES
+from headway.errors import NUL, SURROGATE, unstorable
 from headway.okrsfile import strategy_file, validate
 from headway.okrsfile.model import (
     FIELDS,
@@ -84,13 +85,11 @@ def _unstorable_text(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
         for index, item in enumerate(value):
             yield from _unstorable_text(item, (*path, index))
     elif isinstance(value, str):
-        if "\x00" in value:
+        problem = unstorable(value)
+        if problem == NUL:
             yield path, "must not contain NUL characters"
-        elif not value.isascii():
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                yield path, "is not valid Unicode text (a lone surrogate)"
+        elif problem == SURROGATE:
+            yield path, "is not valid Unicode text (a lone surrogate)"
 
 
 # --- YAML to data, keeping lines --------------------------------------------------------------
