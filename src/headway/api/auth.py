@@ -25,12 +25,10 @@ class TokenAuth(HttpBearer):
             # Here, before any view runs, so that no write can forget to refuse a read token
             # (writer() below says the same for the views that call it).
             match = request.resolver_match
-            if (
-                found.scope != ApiToken.Scope.WRITE
-                and request.method not in SAFE_METHODS
-                and (match is None or match.url_name not in READ_ONLY_POSTS)
+            if request.method not in SAFE_METHODS and (
+                match is None or match.url_name not in READ_ONLY_POSTS
             ):
-                raise PermissionDenied("this token is read-only")
+                _refuse_read_only(found)
         return found
 
 
@@ -53,6 +51,11 @@ def actor(request: HttpRequest) -> Membership:
 def writer(request: HttpRequest) -> Membership:
     """The acting person for a write; a read-only token is refused here, before any change."""
     token: ApiToken | None = getattr(request, "api_token", None)
-    if token is not None and token.scope != ApiToken.Scope.WRITE:
-        raise PermissionDenied("this token is read-only")
+    if token is not None:
+        _refuse_read_only(token)
     return actor(request)
+
+
+def _refuse_read_only(token: ApiToken) -> None:
+    if token.scope != ApiToken.Scope.WRITE:
+        raise PermissionDenied("this token is read-only")
