@@ -150,9 +150,9 @@ class TeamOrderedKpis:
         self.org_id = org_id
         self.health = health
         last = len(team_order)
-        keys = sorted(sizes, key=lambda k: last if k is None else team_order.get(k, last))
+        self.order = {k: last if k is None else team_order.get(k, last) for k in sizes}
+        keys = sorted(sizes, key=self.order.__getitem__)
         self.runs = [(k, sizes[k]) for k in keys if sizes[k]]
-        self.order = {k: last if k is None else team_order.get(k, last) for k in keys}
 
     def count(self) -> int:
         return sum(n for _, n in self.runs)

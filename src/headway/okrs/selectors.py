@@ -296,14 +296,11 @@ def board(
     tree = team_tree(org_id) if tree is None else tree
     rollups = {r.team_id: r for r in Rollup.objects.filter(cycle=cycle)}
     queryset = _board_objectives(org_id, cycle, status)
-    in_scope = {node.team.pk for node in tree}
+    in_scope = _subtree(tree, team_id)
     if team_id is not None:
-        edges = [(n.team.parent_id, n.team.pk) for n in tree if n.team.parent_id is not None]
-        in_scope = {team_id} | descendants(edges, [team_id])
         queryset = queryset.filter(owner_team_id__in=in_scope)
     if person_id is not None:
-        owned = KeyResult.objects.filter(owner_id=person_id).values("objective_id")
-        queryset = queryset.filter(Q(owner_person_id=person_id) | Q(pk__in=owned))
+        queryset = _of_person(queryset, person_id)
     by_team: dict[int, list[Objective]] = {}
     personal: list[Objective] = []
     for objective in queryset:
@@ -354,6 +351,12 @@ def _board_objectives(org_id: int, cycle: Cycle, status: str | None) -> QuerySet
     return queryset if status is None else queryset.filter(status=status)
 
 
+def _of_person(queryset: QuerySet[Objective], person_id: int) -> QuerySet[Objective]:
+    """The objectives the person owns or holds a key result of."""
+    owned = KeyResult.objects.filter(owner_id=person_id).values("objective_id")
+    return queryset.filter(Q(owner_person_id=person_id) | Q(pk__in=owned))
+
+
 # --- the board at size ------------------------------------------------------------------------
 
 # Past either bound the board shows teams as rows whose objectives load when opened: a page of
@@ -382,8 +385,7 @@ def board_counts(
     if status is not None:
         queryset = queryset.filter(status=status)
     if person_id is not None:
-        owned = KeyResult.objects.filter(owner_id=person_id).values("objective_id")
-        queryset = queryset.filter(Q(owner_person_id=person_id) | Q(pk__in=owned))
+        queryset = _of_person(queryset, person_id)
     rows = (
         queryset.values("owner_team_id")
         .annotate(
