@@ -173,6 +173,16 @@ def _kr_checked_in(kr: Callable[[Scene], KeyResult]) -> Callable[[Scene, str, An
     return lambda s, r, a: CheckIn.objects.filter(key_result=kr(s), value=Decimal("41")).exists()
 
 
+def _api_check_in(kr: Callable[[Scene], KeyResult]) -> Action:
+    """A check-in of 41 through the API on ``kr``, done when the key result has it."""
+    return Action(
+        lambda s, r: api(
+            s, r, "post", f"/key-results/{kr(s).pk}/check-ins", {"value": 41, "confidence": 6}
+        ),
+        _kr_checked_in(kr),
+    )
+
+
 def _checkin_form(kr: KeyResult) -> dict[str, str]:
     prefix = f"kr-{kr.pk}"
     return {f"{prefix}-value": "41", f"{prefix}-confidence": "6", f"{prefix}-note": MARK}
@@ -313,31 +323,10 @@ ACTIONS: dict[str, Action] = {
         ),
         _kr_checked_in(lambda s: s.mos_kr),
     ),
-    "check in on another's key result in T (API)": Action(
-        lambda s, r: api(
-            s, r, "post", f"/key-results/{s.lenas_kr.pk}/check-ins", {"value": 41, "confidence": 6}
-        ),
-        _kr_checked_in(lambda s: s.lenas_kr),
-    ),
-    "check in on a key result outside T (API)": Action(
-        lambda s, r: api(
-            s,
-            r,
-            "post",
-            f"/key-results/{s.company_kr.pk}/check-ins",
-            {"value": 41, "confidence": 6},
-        ),
-        _kr_checked_in(lambda s: s.company_kr),
-    ),
-    "check in on the member's key result outside T (API)": Action(
-        lambda s, r: api(
-            s,
-            r,
-            "post",
-            f"/key-results/{s.mos_company_kr.pk}/check-ins",
-            {"value": 41, "confidence": 6},
-        ),
-        _kr_checked_in(lambda s: s.mos_company_kr),
+    "check in on another's key result in T (API)": _api_check_in(lambda s: s.lenas_kr),
+    "check in on a key result outside T (API)": _api_check_in(lambda s: s.company_kr),
+    "check in on the member's key result outside T (API)": _api_check_in(
+        lambda s: s.mos_company_kr
     ),
     "check in on the member's own key result in T (CLI)": Action(
         lambda s, r: cli(s, r, "checkin", str(s.mos_kr.pk), "41", "--confidence", "6"),
