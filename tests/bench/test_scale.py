@@ -1,0 +1,29 @@
+"""bench/scale.py's own floor: a page's SELECT statements replayed raw, rows serialized."""
+
+from __future__ import annotations
+
+import json
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from bench.scale import replayed
+from tests.factories import World, make_objective
+
+
+def test_the_own_floor_replays_every_select_of_the_page(world: World, client: Client) -> None:
+    objective = make_objective(world.cycle, world.growth, title="Replayed on the floor")
+    client.force_login(world.mo.user)
+    url = f"/objectives/{objective.pk}/"
+    with CaptureQueriesContext(connection) as page:
+        client.get(url)
+    selects = [q for q in page.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+
+    run = replayed(client, url, {})
+    with CaptureQueriesContext(connection) as floor:
+        rows = json.loads(str(run()))
+
+    assert len(floor.captured_queries) == len(selects) > 3
+    assert len(rows) == len(selects)
+    assert "Replayed on the floor" in json.dumps(rows)
