@@ -1,8 +1,12 @@
 """`make bench`: server-side timings on the demo organization, each beside its floor.
 
-Runs on a throwaway SQLite database (or the one DATABASE_URL names, where it creates and drops
-its own organization). Writes bench/results/latest.md and latest.json. With BENCH_ORG=<slug> it
-measures that existing organization instead (bench/scale.py) and writes its table there too.
+Runs twice, each in its own process: on a throwaway SQLite database, then on PostgreSQL (the
+database DATABASE_URL names when it is a PostgreSQL URL, else BENCH_PG_URL, default
+``postgres://postgres@127.0.0.1:5432/headway_bench``, created when missing), where it creates
+and drops its own organization. Each run writes bench/results/<database>.md and .json; both
+tables go into latest.md and latest.json. ``BENCH_DATABASES=sqlite`` (or ``postgresql``) runs
+one. With BENCH_ORG=<slug> it measures that existing organization instead, in the database
+DATABASE_URL names (bench/scale.py), and writes its table there too.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +27,7 @@ from bench.lint import lint_benchmark
 from bench.xmr import xmr_benchmark
 
 RESULTS = Path(__file__).parent / "results"
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/headway_bench")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "50"))
 
 
@@ -38,7 +44,53 @@ def timed(action: Callable[[], object], rounds: int = ROUNDS) -> dict[str, float
     }
 
 
+def _postgres_url() -> str | None:
+    """The PostgreSQL database to measure, created when missing; None when none answers."""
+    import psycopg
+    from psycopg import sql
+
+    given = os.environ.get("DATABASE_URL", "")
+    url = given if given.startswith("postgres") else PG_URL
+    name = url.rsplit("/", 1)[-1].split("?", 1)[0]
+    try:
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.OperationalError as error:
+        print(f"PostgreSQL is not reachable ({error}): its run is skipped", file=sys.stderr)
+        return None
+    return url
+
+
+def both() -> int:
+    """One run per database, each in a fresh process; their tables side by side in latest.*."""
+    wanted = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    runs: dict[str, dict[str, str]] = {}
+    if "sqlite" in wanted:
+        runs["sqlite"] = env
+    if "postgresql" in wanted and (url := _postgres_url()):
+        runs["postgresql"] = {**env, "DATABASE_URL": url}
+    status = 0
+    RESULTS.mkdir(exist_ok=True)
+    for stem, run_env in runs.items():
+        print(f"== make bench on {stem}", flush=True)
+        (RESULTS / f"{stem}.json").unlink(missing_ok=True)
+        argv = [sys.executable, "-m", "bench"]
+        done = subprocess.run(argv, env={**run_env, "BENCH_STEM": stem}, check=False)  # noqa: S603
+        status = status or done.returncode
+    measured = [stem for stem in runs if (RESULTS / f"{stem}.json").exists()]
+    (RESULTS / "latest.md").write_text(
+        "\n".join((RESULTS / f"{stem}.md").read_text() for stem in measured)
+    )
+    reports = {stem: json.loads((RESULTS / f"{stem}.json").read_text()) for stem in measured}
+    (RESULTS / "latest.json").write_text(json.dumps(reports, indent=2) + "\n")
+    return status
+
+
 def main() -> int:
+    if not os.environ.get("BENCH_ORG") and not os.environ.get("BENCH_STEM"):
+        return both()
     if os.environ.get("BENCH_ORG"):
         # An existing large organization (headway bench-data): measured where it is, no demo.
         from bench import scale
@@ -136,7 +188,8 @@ def main() -> int:
         "ingest": ingest,
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    stem = os.environ["BENCH_STEM"]
+    (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [
         f"# Bench ({connection.vendor}, {ROUNDS} rounds)",
         "",
@@ -162,7 +215,7 @@ def main() -> int:
         "",
         *ingest_lines(ingest),
     ]
-    (RESULTS / "latest.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     if connection.vendor != "sqlite":
         from headway.orgs.services import delete_organization
