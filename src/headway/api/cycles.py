@@ -36,6 +36,7 @@ class CycleIn(ObjectIn):
 @router.get("", response=list[CycleOut])
 @paginate(Pagination)
 def list_cycles(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Cycles by `start` (newest first), then name."""
     return selectors.cycles(actor(request).organization_id)
 
 

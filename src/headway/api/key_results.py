@@ -102,6 +102,7 @@ class CheckInFilters(Schema):
 @router.get("", response=list[KeyResultOut])
 @paginate(Pagination)
 def list_key_results(request: HttpRequest, filters: Query[KeyResultFilters]):  # type: ignore[no-untyped-def]
+    """Key results by `objective_id`, position, then `id`."""
     return selectors.key_results(actor(request).organization_id, **filters.dict())
 
 
@@ -129,6 +130,7 @@ def update_key_result(request: HttpRequest, kr_id: int, payload: KeyResultPatch)
 @router.get("/{kr_id}/check-ins", response=list[CheckInOut])
 @paginate(Pagination)
 def list_key_result_checkins(request: HttpRequest, kr_id: int):  # type: ignore[no-untyped-def]
+    """The key result's check-ins, newest first (`created_at`, then `id`, descending)."""
     get_for(actor(request), KeyResult, kr_id)
     return selectors.checkins(actor(request).organization_id, key_result_id=kr_id)
 
@@ -156,6 +158,7 @@ def check_in(request: HttpRequest, kr_id: int, payload: CheckInIn) -> Status[Any
 @checkins_router.get("", response=list[CheckInOut])
 @paginate(Pagination)
 def list_checkins(request: HttpRequest, filters: Query[CheckInFilters]):  # type: ignore[no-untyped-def]
+    """Check-ins, newest first (`created_at`, then `id`, descending)."""
     return selectors.checkins(actor(request).organization_id, **filters.dict())
 
 

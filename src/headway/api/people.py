@@ -49,6 +49,7 @@ def _people(org_id: int) -> QuerySet[Membership]:
 @router.get("", response=list[PersonOut])
 @paginate(Pagination)
 def list_people(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """People of the organization by `id`."""
     return _people(actor(request).organization_id)
 
 

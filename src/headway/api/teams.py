@@ -50,6 +50,7 @@ def _teams(org_id: int) -> QuerySet[Team]:
 @router.get("", response=list[TeamOut])
 @paginate(Pagination)
 def list_teams(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Teams by `id`."""
     return _teams(actor(request).organization_id)
 
 

@@ -107,6 +107,8 @@ class Kpi(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = "KPI"
+        # The API's list order, read off the index rather than sorted.
+        indexes = [models.Index(fields=["organization", "name", "id"], name="kpi_list")]
         constraints = [
             models.UniqueConstraint(fields=["organization", "key"], name="kpi_key_unique"),
             models.CheckConstraint(
