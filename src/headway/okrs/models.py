@@ -85,7 +85,17 @@ class Objective(models.Model):
 
     class Meta:
         ordering = ["cycle_id", "position", "id"]
-        indexes = [models.Index(fields=["organization", "cycle", "status"])]
+        indexes = [
+            models.Index(fields=["organization", "cycle", "status"]),
+            # The API's list order, read off the index rather than sorted.
+            models.Index(fields=["organization", "cycle", "position", "id"], name="objective_list"),
+            # Roll-ups and the board's counts per team read the index alone (PostgreSQL).
+            models.Index(
+                fields=["cycle", "status", "owner_team"],
+                include=["progress", "weight", "score"],
+                name="objective_rollup",
+            ),
+        ]
         constraints = [
             # Blank keys are rows made outside the services (tests, bulk loads) and not yet keyed.
             models.UniqueConstraint(
@@ -179,6 +189,10 @@ class KeyResult(models.Model):
 
     class Meta:
         ordering = ["objective_id", "position", "id"]
+        # The API's list order, read off the index rather than sorted.
+        indexes = [
+            models.Index(fields=["organization", "objective", "position", "id"], name="kr_list")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["objective", "key"], condition=~Q(key=""), name="kr_key_unique"
@@ -220,7 +234,11 @@ class CheckIn(models.Model):
 
     class Meta:
         ordering = ["key_result_id", "created_at", "id"]
-        indexes = [models.Index(fields=["key_result", "created_at"])]
+        indexes = [
+            models.Index(fields=["key_result", "created_at"]),
+            # The API's list order (newest first), read off the index rather than sorted.
+            models.Index(fields=["organization", "-created_at", "-id"], name="checkin_list"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(confidence__gte=0, confidence__lte=10), name="checkin_confidence_0_10"

@@ -32,9 +32,9 @@ from headway.errors import (
 from headway.okrs.choices import CycleKind, CycleState, KRResultType, ObjectiveStatus
 from headway.okrs.keys import MAX_LENGTH as MAX_KEY_LENGTH
 from headway.okrs.keys import unique_key
-from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Rollup
+from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective
 from headway.okrs.progress import key_result_progress, weighted_progress
-from headway.okrs.scores import recompute_scores
+from headway.okrs.scores import recompute_objective_scores, store_rollup, weighted_mean_in_db
 from headway.orgs import permissions
 from headway.orgs.accessors import get_ref
 from headway.orgs.models import Membership, Team
@@ -87,29 +87,21 @@ def recompute_rollups(cycle: Cycle, team_ids: Iterable[int | None]) -> None:
     that of every active team objective in the cycle (personal objectives stay personal).
     """
     active = Objective.objects.filter(cycle=cycle, status=ObjectiveStatus.ACTIVE)
-    for team_id in {t for t in team_ids if t is not None}:
-        rows = active.filter(owner_team_id=team_id).values_list("progress", "weight")
-        Rollup.objects.update_or_create(
-            organization_id=cycle.organization_id,
-            cycle=cycle,
-            team_id=team_id,
-            defaults={"progress": weighted_progress(rows)},
-        )
-    rows = active.filter(owner_team__isnull=False).values_list("progress", "weight")
-    Rollup.objects.update_or_create(
-        organization_id=cycle.organization_id,
-        cycle=cycle,
-        team=None,
-        defaults={"progress": weighted_progress(rows)},
-    )
+    for team_id in sorted({t for t in team_ids if t is not None}):
+        mean = weighted_mean_in_db(active.filter(owner_team_id=team_id), "progress")
+        store_rollup(cycle, team_id, progress=mean)
+    # Summed by the database: one row comes back, however many objectives the cycle has.
+    mean = weighted_mean_in_db(active.filter(owner_team__isnull=False), "progress")
+    store_rollup(cycle, None, progress=mean)
 
 
 def _refresh_from_objective(objective: Objective, *extra_team_ids: int | None) -> None:
     recompute_objective(objective)
-    recompute_rollups(objective.cycle, [objective.owner_team_id, *extra_team_ids])
+    team_ids = [objective.owner_team_id, *extra_team_ids]
+    recompute_rollups(objective.cycle, team_ids)
     if objective.cycle.state == CycleState.GRADING:
         # A key result nobody graded yet scores by its progress, which has just moved.
-        recompute_scores(objective.cycle)
+        recompute_objective_scores(objective, team_ids)
 
 
 @transaction.atomic
