@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -265,46 +265,48 @@ _PLACES = Decimal("0.0001")
 NOTE_LENGTH = 2_000
 
 
-def _iso_day(raw: str) -> dt.date | None:
-    """ "2026-11-01" read directly; anything else (None) takes ``to_date``."""
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        return None
-
-
 def _clean_rows(
-    kpi: Kpi, rows: Iterable[tuple[int, dict[str, Any]]]
+    kpi: Kpi, rows: Iterable[tuple[int, Mapping[str, Any]]]
 ) -> tuple[dict[dt.date, Row], dict[str, str]]:
     """Rows keyed by period start; errors named ``measurements[i].field`` by original index.
 
     Bulk ingestion spends much of its time here, so the common case (an ISO date, a number that
-    fits) takes a short path, each distinct date is parsed once, and anything else goes through
-    the full checks that name the problem.
+    fits, no note) takes a short path, and anything else goes through the full checks that name
+    the problem. A row is read once: the API's models only check the JSON types.
     """
     cadence = CoreCadence(kpi.cadence)
     daily = cadence is CoreCadence.DAY
     errors: dict[str, str] = {}
     by_period: dict[dt.date, Row] = {}
-    starts: dict[Any, dt.date] = {}
+    # Period starts by the text sent (for daily KPIs the date is the start: nothing to cache).
+    starts: dict[str, dt.date] = {}
+    iso_day, decimal, places, limit = dt.date.fromisoformat, Decimal, _PLACES, _FAST_LIMIT
     for index, row in rows:
         raw = row.get("period")
-        start = starts.get(raw) if type(raw) is str else None
+        start: dt.date | None = None
+        if type(raw) is str:
+            start = starts.get(raw)
+            if start is None and len(raw) == 10:
+                try:
+                    start = iso_day(raw)
+                except ValueError:
+                    pass
+                else:
+                    if not daily:
+                        start = starts[raw] = period_start(start, cadence)
         if start is None:
             try:
-                day = _iso_day(raw) if type(raw) is str and len(raw) == 10 else None
-                day = day or to_date(raw, "period")
+                start = to_date(raw, "period")
             except ValidationFailed as exc:
                 errors[f"measurements[{index}].period"] = exc.errors["period"]
                 continue
-            start = day if daily else period_start(day, cadence)
-            if type(raw) is str:
-                starts[raw] = start
+            if not daily:
+                start = period_start(start, cadence)
         number: Any = row.get("value")
         kind = type(number)
-        if (kind is float or kind is int) and -_FAST_LIMIT < number < _FAST_LIMIT:
+        if (kind is float or kind is int) and -limit < number < limit:
             # Finite (NaN fails the comparison) and well inside the column: no check can fail.
-            value = Decimal(repr(number) if kind is float else number).quantize(_PLACES)
+            value = decimal(repr(number) if kind is float else number).quantize(places)
         else:
             try:
                 value = to_value(number, "value")
@@ -312,11 +314,14 @@ def _clean_rows(
                 errors[f"measurements[{index}].value"] = exc.errors["value"]
                 continue
         note = row.get("note")
-        note = note[:NOTE_LENGTH] if type(note) is str else str(note or "")[:NOTE_LENGTH]
-        if "\x00" in note:
-            # PostgreSQL text cannot hold NUL (as for ``to_text``).
-            errors[f"measurements[{index}].note"] = "must not contain NUL characters"
-            continue
+        if note:
+            note = note[:NOTE_LENGTH] if type(note) is str else str(note)[:NOTE_LENGTH]
+            if "\x00" in note:
+                # PostgreSQL text cannot hold NUL (as for ``to_text``).
+                errors[f"measurements[{index}].note"] = "must not contain NUL characters"
+                continue
+        else:
+            note = ""
         # Within a batch the last value sent for a period wins.
         by_period[start] = (value, note)
     return by_period, errors
@@ -332,7 +337,7 @@ def upsert_measurements(
     *,
     actor: Membership,
     kpi: Kpi,
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     source: str = MeasurementSource.API,
     at: dt.datetime | None = None,
 ) -> UpsertResult:
@@ -353,7 +358,7 @@ def upsert_measurements(
 def record_values(
     *,
     kpi: Kpi,
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     recorded_by: Membership | None,
     source: str,
     at: dt.datetime,
@@ -374,12 +379,12 @@ def record_values(
 def upsert_many(
     *,
     actor: Membership,
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     source: str = MeasurementSource.API,
     at: dt.datetime | None = None,
 ) -> UpsertResult:
     """Values for several KPIs (rows name the KPI key in ``kpi``); all or nothing."""
-    grouped: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    grouped: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
     for index, row in enumerate(rows):
         grouped.setdefault(row["kpi"], []).append((index, row))
     # A key with a NUL or a lone surrogate names no KPI, and PostgreSQL would refuse to compare
@@ -458,19 +463,30 @@ class MeasurementWriter:
     def write(self, kpi: Kpi, by_period: dict[dt.date, Row]) -> None:
         self.lock([kpi])
         touched = self._touched[kpi.pk]
-        unseen = [period for period in by_period if period not in touched.before]
-        stored = bulk.read_rows(kpi.pk, unseen)
-        for period in unseen:
-            touched.before[period] = touched.now[period] = stored.get(period)
+        before, now = touched.before, touched.now
+        # Only the periods this writer has not seen yet are read: the stored values of the
+        # batch's periods, compared in one pass.
+        unseen = (
+            [period for period in by_period if period not in before] if before else [*by_period]
+        )
+        stored = bulk.read_rows(kpi.pk, unseen).get
         new: list[PeriodRow] = []
         changed: list[PeriodRow] = []
         for period, row in by_period.items():
-            now = touched.now[period]
-            if now != row:
-                (new if now is None else changed).append((period, row[0], row[1]))
-                touched.now[period] = row
+            if period in before:
+                old = now[period]
+            else:
+                old = before[period] = stored(period)
+            if old is None:
+                new.append((period, row[0], row[1]))
+                now[period] = row
+            elif old != row:
+                changed.append((period, row[0], row[1]))
+                now[period] = row
+            else:
+                now[period] = old
         who = self.recorded_by.pk if self.recorded_by else None
-        for write, rows in ((bulk.insert_new_rows, new), (bulk.upsert_rows, changed)):
+        for write, rows in ((bulk.insert_new_rows, new), (bulk.replace_rows, changed)):
             write(
                 organization_id=kpi.organization_id,
                 kpi_id=kpi.pk,
