@@ -633,10 +633,10 @@ Counter = Callable[[Client, World, int], int]
         # session, user, membership; the team tree; KPIs counted by team and stored health; the
         # page's KPIs, their latest measurements, benchmarks.
         (_dashboard_queries, 8),
-        # session, user, membership; the KPI, its values, benchmarks, history; lena's led teams;
-        # the key results that follow it; its health changes and notifications; its XmR baselines;
-        # its data sources.
-        (_kpi_page_queries, 13),
+        # session, user, membership; the KPI, its values (as pairs, and the table's newest rows),
+        # benchmarks, history; lena's led teams; the key results that follow it; its health
+        # changes and notifications; its XmR baselines; its data sources.
+        (_kpi_page_queries, 14),
     ],
 )
 @pytest.mark.parametrize("size", [5, 50])

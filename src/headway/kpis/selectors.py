@@ -279,17 +279,18 @@ class KpiDetail:
     kpi: Kpi
     health: Health
     explanation: str
-    measurements: list[Measurement]  # oldest first
+    points: list[tuple[dt.date, Decimal]]  # every value, oldest first
+    rows: list[Measurement]  # the newest values as rows for the table, newest first
     benchmarks: list[Benchmark]
     events: list[AuditEvent]
 
     @property
-    def points(self) -> list[tuple[dt.date, Decimal]]:
-        return [(m.period, m.value) for m in self.measurements]
+    def count(self) -> int:
+        return len(self.points)
 
     @property
     def latest(self) -> Measurement | None:
-        return self.measurements[-1] if self.measurements else None
+        return self.rows[0] if self.rows else None
 
     @property
     def gaps(self) -> list[tuple[Benchmark, Gap | None]]:
@@ -299,13 +300,14 @@ class KpiDetail:
         ]
 
 
-def kpi_detail(kpi: Kpi, today: dt.date) -> KpiDetail:
-    """One KPI's whole history, benchmarks and change log, in three queries."""
-    measured = list(
-        Measurement.objects.filter(organization_id=kpi.organization_id, kpi=kpi)
-        .select_related("recorded_by__user")
-        .order_by("period")
-    )
+def kpi_detail(kpi: Kpi, today: dt.date, *, table_rows: int | None = None) -> KpiDetail:
+    """One KPI's whole history as (period, value) pairs, its newest ``table_rows`` values as
+    rows (all of them with None), benchmarks and change log, in four queries."""
+    values = Measurement.objects.filter(organization_id=kpi.organization_id, kpi=kpi)
+    # Plain pairs: building a model (and its recorder) per value cost more than the query.
+    points = list(values.order_by("period").values_list("period", "value"))
+    newest = values.select_related("recorded_by__user").order_by("-period")
+    rows = list(newest if table_rows is None else newest[:table_rows])
     benchmarks = list(
         Benchmark.objects.filter(organization_id=kpi.organization_id, kpi=kpi).order_by(
             "name", "id"
@@ -347,13 +349,14 @@ def kpi_detail(kpi: Kpi, today: dt.date) -> KpiDetail:
         .select_related("actor")
         .order_by("-created_at", "-id")[:HISTORY_LENGTH]
     )
-    points = _recent([(m.period, m.value) for m in measured], today)
-    status = kpi_health(kpi, points, today)
+    recent = _recent(points, today)
+    status = kpi_health(kpi, recent, today)
     return KpiDetail(
         kpi=kpi,
         health=status,
-        explanation=explain(kpi, points, today, status),
-        measurements=measured,
+        explanation=explain(kpi, recent, today, status),
+        points=points,
+        rows=rows,
         benchmarks=benchmarks,
         events=events,
     )

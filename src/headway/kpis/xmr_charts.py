@@ -10,6 +10,8 @@ ranges above that limit marked.
 
 from __future__ import annotations
 
+import bisect
+import datetime as dt
 from typing import Any
 
 from headway.core.xmr import Signal
@@ -37,10 +39,10 @@ MR_LINES = [("url", "Range limit", LIMIT, None), ("mr_bar", "Average range", CEN
 LIMIT_NAMES = [field for field, *_ in X_LINES + MR_LINES]
 
 
-def _rows(result: KpiXmr) -> list[dict[str, Any]]:
-    """One row per value: the data every layer of both charts shares."""
+def _rows(result: KpiXmr, first: int) -> list[dict[str, Any]]:
+    """One row per value from index ``first``: the data every layer of both charts shares."""
     chart = result.chart
-    return [
+    rows = [
         {
             "period": period.isoformat(),
             "value": value,
@@ -61,19 +63,22 @@ def _rows(result: KpiXmr) -> list[dict[str, Any]]:
                 strict=True,
             )
         )
+        if i >= first
     ]
+    return rows
 
 
-def _limit_rows(result: KpiXmr) -> list[dict[str, Any]]:
-    """Each segment's limits at its first and its last period: drawn "step-after", the lines
-    hold their level to the next segment's start and step there."""
+def _limit_rows(result: KpiXmr, since: dt.date | None) -> list[dict[str, Any]]:
+    """Each segment's limits at its first (or ``since``) and its last period: drawn
+    "step-after", the lines hold their level to the next segment's start and step there."""
     rows = []
     for part in result.segments:
         found = part.segment.limits
-        if found is None:
+        if found is None or (since is not None and part.ends_on < since):
             continue
         levels = {name: getattr(found, name) for name in LIMIT_NAMES}
-        rows.append({"period": part.starts_on.isoformat(), **levels})
+        starts_on = part.starts_on if since is None else max(part.starts_on, since)
+        rows.append({"period": starts_on.isoformat(), **levels})
         rows.append({"period": part.ends_on.isoformat(), **levels})
     return rows
 
@@ -124,18 +129,20 @@ def _step_lines(
 
 
 def _labels(
-    result: KpiXmr, lines: list[Any], x: dict[str, Any], scale: dict[str, Any]
+    result: KpiXmr, lines: list[Any], x: dict[str, Any], scale: dict[str, Any], first: str
 ) -> list[Spec]:
-    """The current segment's lines named where it starts: "Upper limit 5,082.28"."""
+    """The current segment's lines named where it starts, or where the chart does (``first``,
+    an ISO date): "Upper limit 5,082.28"."""
     current = result.current
     if current is None or current.segment.limits is None:
         return []
+    at = max(current.starts_on.isoformat(), first)
     layers: list[Spec] = []
     for field, label, colour, _ in lines:
         value = getattr(current.segment.limits, field)
         layers.append(
             {
-                "data": {"values": [{"period": current.starts_on.isoformat(), field: value}]},
+                "data": {"values": [{"period": at, field: value}]},
                 "mark": {
                     "type": "text",
                     "align": "left",
@@ -205,10 +212,12 @@ def _frame(description: str, rows: list[dict[str, Any]], layers: list[Spec], hei
     }
 
 
-def charts(result: KpiXmr) -> tuple[Spec, Spec]:
-    """The X chart and the mR chart. Both draw the same rows, built once: over ten years of
-    daily values they cost more than either chart's layers."""
-    rows, limit_rows = _rows(result), _limit_rows(result)
+def charts(result: KpiXmr, since: dt.date | None = None) -> tuple[Spec, Spec]:
+    """The X chart and the mR chart, of the periods from ``since`` on (all without it). Both
+    draw the same rows, built once: over ten years of daily values they cost more than either
+    chart's layers, hence the window the KPI page draws by default."""
+    first = 0 if since is None else bisect.bisect_left(result.periods, since)
+    rows, limit_rows = _rows(result, first), _limit_rows(result, since)
     return _x_chart(result, rows, limit_rows), _mr_chart(result, rows, limit_rows)
 
 
@@ -248,7 +257,9 @@ def _x_chart(result: KpiXmr, rows: list[dict[str, Any]], limit_rows: list[dict[s
                 },
             }
         )
-    layers.extend(_labels(result, X_LINES[::2], x, scale))  # the limits and the centre line
+    layers.extend(
+        _labels(result, X_LINES[::2], x, scale, rows[0]["period"])
+    )  # the limits and the centre line
     return _frame(f"Process behaviour chart of {describe(result)}", rows, layers, 240)
 
 
@@ -298,7 +309,7 @@ def _mr_chart(result: KpiXmr, rows: list[dict[str, Any]], limit_rows: list[dict[
                 },
             }
         )
-    layers.extend(_labels(result, MR_LINES, x, scale))
+    layers.extend(_labels(result, MR_LINES, x, scale, rows[0]["period"]))
     text = f"Moving range chart of {kpi.name}: {len(ranges)} moving ranges"
     current = result.current
     if current is not None and current.segment.limits is not None:

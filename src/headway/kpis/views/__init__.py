@@ -55,6 +55,8 @@ from headway.web.shortcuts import add_service_errors, get_or_404
 
 # The measurements table shows this many periods, newest first, unless asked for all of them.
 TABLE_ROWS = 100
+# The charts draw this many of the latest periods (a year of a daily KPI) unless asked for all.
+CHART_POINTS = 366
 # The dashboard shows this many KPIs a page.
 DASHBOARD_PAGE = 50
 GET_POST = require_http_methods(["GET", "POST"])
@@ -169,9 +171,11 @@ def _kpi_page(
 ) -> HttpResponse:
     me = _me(request)
     today = timezone.localdate()
-    detail = kpi_detail(kpi, today)
-    newest_first = detail.measurements[::-1]
-    rows = newest_first if request.GET.get("all") == "1" else newest_first[:TABLE_ROWS]
+    everything = request.GET.get("all") == "1"
+    detail = kpi_detail(kpi, today, table_rows=None if everything else TABLE_ROWS)
+    # The chart draws the latest values unless asked for the whole history.
+    whole_chart = request.GET.get("chart") == "all"
+    shown = detail.points if whole_chart else detail.points[-CHART_POINTS:]
     if measurement_form is None:
         # People mostly record the period that has just closed.
         initial = {"period": _latest_closed_period(kpi, today)}
@@ -183,13 +187,15 @@ def _kpi_page(
             "kpi": kpi,
             "detail": detail,
             "can_edit": permissions.can_edit_kpi(me, kpi),
-            "chart": charts.kpi_chart(kpi, detail.points, detail.benchmarks)
-            if detail.measurements
-            else None,
+            "chart": charts.kpi_chart(kpi, shown, detail.benchmarks) if shown else None,
             "chart_id": f"chart-kpi-{kpi.pk}",
-            "xmr": xmr_section(me, kpi, detail, rebaseline_form),
-            "rows": rows,
-            "hidden_rows": len(newest_first) - len(rows),
+            "chart_points": len(shown),
+            "hidden_points": detail.count - len(shown),
+            "xmr": xmr_section(
+                me, kpi, detail, rebaseline_form, since=shown[0][0] if shown else None
+            ),
+            "rows": detail.rows,
+            "hidden_rows": detail.count - len(detail.rows),
             "history": history.entries(kpi, detail.events),
             "measurement_form": measurement_form,
             "benchmark_form": benchmark_form or BenchmarkForm(auto_id="b_%s"),

@@ -6,6 +6,7 @@ A refused re-baseline re-renders the whole KPI page with the form's errors besid
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -63,11 +64,17 @@ def _section_url(kpi: Kpi) -> str:
 
 
 def xmr_section(
-    me: Membership, kpi: Kpi, detail: KpiDetail, form: RebaselineForm | None = None
+    me: Membership,
+    kpi: Kpi,
+    detail: KpiDetail,
+    form: RebaselineForm | None = None,
+    *,
+    since: dt.date | None = None,
 ) -> dict[str, Any]:
     """What ``kpis/_xmr.html`` shows; one query (the re-baselines) on top of the page's values.
 
-    ``form`` is a refused re-baseline, shown with its errors and what was typed.
+    ``form`` is a refused re-baseline, shown with its errors and what was typed. The limits and
+    signals come from the whole history; the charts draw the periods from ``since`` on.
     """
     result = xmr.build(kpi, detail.points, xmr.baselines_of(kpi))
     can_edit = permissions.can_edit_kpi(me, kpi)
@@ -77,8 +84,10 @@ def xmr_section(
     ready = result.has_limits
     current = result.current
     found = current.segment.limits if current is not None else None
-    x_chart, mr_chart = charts(result) if ready else (None, None)
+    x_chart, mr_chart = charts(result, since) if ready else (None, None)
     chart = result.chart
+    # Newest first; only the rows the table shows are built (a long history has many signals).
+    flagged = [i for i in reversed(range(len(chart))) if chart.rules[i]]
     signals = [
         {
             "period": result.label(i),
@@ -87,8 +96,7 @@ def xmr_section(
             "rules": ", ".join(str(r) for r in chart.rules[i]),
             "signal": chart.signal[i],
         }
-        for i in reversed(range(len(chart)))
-        if chart.rules[i]
+        for i in flagged[:SIGNAL_ROWS]
     ]
     return {
         "result": result,
@@ -116,8 +124,8 @@ def xmr_section(
             {"row": row, "period": period_label(row.starts_on, kpi.cadence)}
             for row in result.baselines
         ],
-        "signals": signals[:SIGNAL_ROWS],
-        "more_signals": max(0, len(signals) - SIGNAL_ROWS),
+        "signals": signals,
+        "more_signals": max(0, len(flagged) - SIGNAL_ROWS),
         "can_edit": can_edit,
         "form": form,
     }
