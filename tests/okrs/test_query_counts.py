@@ -128,8 +128,8 @@ def test_query_counts_are_pinned(world, n):
         "board (filtered)": 12,
         # current cycle, objectives, alignment links (both ends), the cycle picker
         "alignment": 7,
-        # current cycle, teams, roll-ups, objectives, KRs, earlier cycles' scores, cycle picker
-        "coach report": 10,
+        # current cycle, teams, objectives, KRs, earlier cycles' scores, cycle picker
+        "coach report": 9,
         # objective, parents, children, KRs, their check-ins, the team's roll-up, and for the
         # coach card the owner's and the company's objectives of the cycle with their KRs (2),
         # the objectives it was copied from or into (carry over, duplicate), and the strategy

@@ -17,7 +17,7 @@ from typing import Any
 from django.utils import timezone
 
 from headway import core
-from headway.core.coach import RULES, lint_cycle, lint_objective
+from headway.core.coach import RULES, cycle_rules, lint_cycle, lint_objective
 from headway.core.coach.model import (
     CycleDraft,
     Finding,
@@ -111,6 +111,12 @@ class CoachFindings:
     by_owner: dict[str, list[Finding]] = field(default_factory=dict)
 
 
+# The rules about an owner's whole set ("more than 4", "always 1.0", "confidence 10 in week one"):
+# they run per owner; every other rule runs once over the whole cycle.
+_SET_RULES = frozenset(cycle_rules.CHECKS)
+_NOT_SET_RULES = frozenset(RULES) - _SET_RULES
+
+
 def _lint_drafts(
     drafts: Sequence[ObjectiveDraft],
     *,
@@ -122,17 +128,21 @@ def _lint_drafts(
     """Findings by objective key, and findings about an owner's whole set by owner.
 
     The objective rules run over the whole cycle at once, since "aligned to nothing" looks for
-    the company's objectives among everyone's. The rules about a set ("more than 4", "always
-    1.0", "confidence 10 in week one") run per owner, one CycleDraft each: their findings name
-    no objective, and this way each one belongs to the owner it is about.
+    the company's objectives among everyone's. The rules about a set run per owner, one
+    CycleDraft each and nothing else: their findings name no objective, and this way each one
+    belongs to the owner it is about.
     """
     week = cycle_week(cycle, today)
     by_key: dict[str, list[Finding]] = {}
     for finding in lint_cycle(
-        CycleDraft(objectives=tuple(drafts), name=cycle.name, week=week), disabled=disabled
+        CycleDraft(objectives=tuple(drafts), name=cycle.name, week=week),
+        disabled=_SET_RULES.union(disabled),
     ):
         if finding.objective:
             by_key.setdefault(finding.objective, []).append(finding)
+    off = _NOT_SET_RULES.union(disabled)
+    if off >= _SET_RULES:
+        return by_key, {}
     groups: dict[str, list[ObjectiveDraft]] = {}
     for draft in drafts:
         groups.setdefault(draft.owner, []).append(draft)
@@ -145,7 +155,7 @@ def _lint_drafts(
                 week=week,
                 history={owner: history[owner]} if history and owner in history else {},
             ),
-            disabled=disabled,
+            disabled=off,
         )
         if about_set := [f for f in found if not f.objective]:
             by_owner[owner] = about_set
@@ -186,6 +196,88 @@ def coach_objectives(
         for owner, found in by_owner.items():
             result.by_owner.setdefault(owner, []).extend(found)
     return result
+
+
+# --- a whole cycle from plain rows -------------------------------------------------------------
+
+
+def row_owner(row: Mapping[str, Any]) -> str:
+    """The owner of a ``selectors.coach_rows`` objective as the coach names it."""
+    if row["owner_team_id"] is not None:
+        return f"team:{row['owner_team__slug']}"
+    return f"person:{row['owner_person__user__username']}"
+
+
+def row_draft(
+    row: Mapping[str, Any], key_results: Iterable[Mapping[str, Any]], *, graded: bool
+) -> ObjectiveDraft:
+    """A ``selectors.coach_rows`` objective as the coach reads it: as ``objective_draft``, but
+    without the description (no rule reads it)."""
+    team_id = row["owner_team_id"]
+    return ObjectiveDraft(
+        title=row["title"],
+        key_results=tuple(
+            KeyResultDraft(
+                title=kr["title"],
+                start=float(kr["start"]),
+                target=float(kr["target"]),
+                kind=kr["kind"],
+                direction=kr["direction"],
+                unit=kr["unit"],
+                result_type=kr["result_type"],
+                confidence=kr["confidence"],
+                key=kr["key"],
+            )
+            for kr in key_results
+        ),
+        key=row["key"] or f"objective-{row['id']}",
+        owner=row_owner(row),
+        owner_is_team=team_id is not None,
+        is_company=team_id is not None and row["owner_team__parent_id"] is None,
+        aligned=row["has_parents"],
+        kind=row["kind"],
+        score=core.default_score(row["progress"]) if graded else None,
+    )
+
+
+def in_board_order(
+    rows: Iterable[Mapping[str, Any]], team_ids: Sequence[int]
+) -> list[Mapping[str, Any]]:
+    """``rows`` as the board lists them: team by team in ``team_ids``'s order (the tree's), then
+    the personal ones, each owner's in their own order. The coach quotes the company's first
+    objectives in this order."""
+    rank = {team_id: index for index, team_id in enumerate(team_ids)}
+    last = len(rank)
+    return sorted(rows, key=lambda row: rank.get(row["owner_team_id"], last))
+
+
+def coach_cycle_rows(
+    organization: Organization,
+    objectives: Sequence[Mapping[str, Any]],
+    key_results: Mapping[int, Sequence[Mapping[str, Any]]],
+    *,
+    cycle: Cycle,
+    today: dt.date | None = None,
+    history: Mapping[str, tuple[float, ...]] | None = None,
+) -> CoachFindings:
+    """Run the coach over one cycle's objectives read by ``selectors.coach_rows`` (no query),
+    in the order given: ``coach_objectives`` for rows rather than model instances."""
+    graded = is_graded(cycle)
+    drafts = [row_draft(row, key_results.get(row["id"], ()), graded=graded) for row in objectives]
+    by_key, by_owner = _lint_drafts(
+        drafts,
+        cycle=cycle,
+        today=today or timezone.localdate(),
+        disabled=disabled_rules(organization),
+        history=history,
+    )
+    return CoachFindings(
+        by_objective={
+            row["id"]: by_key.get(draft.key, [])
+            for row, draft in zip(objectives, drafts, strict=True)
+        },
+        by_owner=by_owner,
+    )
 
 
 def findings_by_objective(

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from headway.core.coach.model import Finding, KeyResultDraft
 from headway.core.coach.rules import finding
 from headway.core.coach.subject import Subject, kr_label, kr_target
-from headway.core.coach.text import jaccard, number, quote
+from headway.core.coach.text import Phrasing, jaccard, number, quote
 
 SAME_TITLE = 0.9  # token-set similarity from which two titles say the same thing
 SAME_METRIC = 0.5  # looser, when unit and target are equal too
@@ -45,14 +45,15 @@ def nothing_to_measure(s: Subject) -> Iterator[Finding]:
         )
 
 
-def _baseline_gap(kr: KeyResultDraft, has_from: bool, has_to: bool, relative: bool) -> str:
-    if has_from:
+def _baseline_gap(kr: KeyResultDraft, words: Phrasing) -> str:
+    # In this order, so that most titles ("from X to Y") are read no further.
+    if words.has_from:
         return ""
     if kr.start is None:
         return "gives no starting value"
-    if has_to:
+    if words.has_to:
         return "says where it should end but not where it starts"
-    if relative:
+    if words.relative:
         return "states a change without the level it starts from"
     return ""
 
@@ -63,7 +64,7 @@ def no_baseline(s: Subject) -> Iterator[Finding]:
             continue
         if kr.target is None and not words.quantities:
             continue  # nothing to measure at all: another rule says so
-        gap = _baseline_gap(kr, words.has_from, words.has_to, words.relative)
+        gap = _baseline_gap(kr, words)
         if not gap:
             continue
         target = "Y" if kr.target is None or words.relative else number(kr.target)
@@ -150,31 +151,37 @@ def _same(a: KeyResultDraft, b: KeyResultDraft, similarity: float) -> bool:
 
 
 def duplicate_key_results(s: Subject) -> Iterator[Finding]:
+    if len(s.key_results) < 2:
+        return
     seen: list[tuple[KeyResultDraft, frozenset[str], tuple[str, ...]]] = []
     for index, (kr, words) in enumerate(s.key_results):
         content = words.content
+        tokens = words.tokens
         for earlier_index, (earlier, earlier_content, earlier_tokens) in enumerate(seen):
-            # Same words and numbers, whatever the case and punctuation.
-            same_text = bool(words.tokens) and words.tokens == earlier_tokens
-            similarity = jaccard(earlier_content, content)
-            if same_text or (similarity >= SAME_METRIC and _same(earlier, kr, similarity)):
-                yield finding(
-                    "duplicate-key-results",
-                    objective=s.ref,
-                    target=kr_target(index),
-                    message=(
-                        f"{kr_label(index)} {quote(kr.title)} measures the same thing as"
-                        f" {kr_label(earlier_index).lower()} {quote(earlier.title)}. Counting"
-                        " one signal twice inflates it and leaves another side of the"
-                        " objective unmeasured."
-                    ),
-                    suggestion=(
-                        "Merge the two into one key result, and use the free slot for a"
-                        " measure the others miss (quality, customer behaviour, cost)."
-                    ),
-                )
-                break
-        seen.append((kr, content, words.tokens))
+            # Same words and numbers, whatever the case and punctuation; else close enough.
+            if not (tokens and tokens == earlier_tokens):
+                if earlier_content.isdisjoint(content):
+                    continue  # nothing in common: no need to measure how much
+                similarity = jaccard(earlier_content, content)
+                if not (similarity >= SAME_METRIC and _same(earlier, kr, similarity)):
+                    continue
+            yield finding(
+                "duplicate-key-results",
+                objective=s.ref,
+                target=kr_target(index),
+                message=(
+                    f"{kr_label(index)} {quote(kr.title)} measures the same thing as"
+                    f" {kr_label(earlier_index).lower()} {quote(earlier.title)}. Counting"
+                    " one signal twice inflates it and leaves another side of the"
+                    " objective unmeasured."
+                ),
+                suggestion=(
+                    "Merge the two into one key result, and use the free slot for a"
+                    " measure the others miss (quality, customer behaviour, cost)."
+                ),
+            )
+            break
+        seen.append((kr, content, tokens))
 
 
 CHECKS: dict[str, Callable[[Subject], Iterator[Finding]]] = {

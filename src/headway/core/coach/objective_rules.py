@@ -23,7 +23,7 @@ MAX_KEY_RESULTS = 5
 
 
 def objective_has_number(s: Subject) -> Iterator[Finding]:
-    amounts = quantities(s.objective.title)
+    amounts = quantities(s.objective.title, s.title_lower)
     if not amounts:
         return
     listed = ", ".join(quote(a) for a in amounts)

@@ -126,17 +126,11 @@ _RULES = (
 
 RULES: Mapping[str, Rule] = MappingProxyType({rule.id: rule for rule in _RULES})
 RULE_RANK: Mapping[str, int] = MappingProxyType({rule.id: i for i, rule in enumerate(_RULES)})
+_SEVERITY = {rule.id: rule.severity for rule in _RULES}
 
 
 def finding(
     rule_id: str, *, message: str, suggestion: str, objective: str = "", target: str = "objective"
 ) -> Finding:
     """A finding of a rule, with the rule's severity."""
-    return Finding(
-        rule=rule_id,
-        severity=RULES[rule_id].severity,
-        message=message,
-        suggestion=suggestion,
-        objective=objective,
-        target=target,
-    )
+    return Finding(rule_id, _SEVERITY[rule_id], message, suggestion, objective, target)

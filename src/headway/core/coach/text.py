@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from headway.core.coach.vocabulary import (
     ACTIVITY_NOUNS,
@@ -44,6 +43,11 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(_compounds(text.lower()))
 
 
+def lower_tokens(lower: str) -> list[str]:
+    """``tokens`` of a text already in lower case."""
+    return _TOKEN.findall(_compounds(lower))
+
+
 def _compounds(lower: str) -> str:
     """``lower`` with "sign-up", "log in", "e-mail" and the like written as one word."""
     # Substring tests are far cheaper than the substitution, and spare most titles from it.
@@ -52,14 +56,33 @@ def _compounds(lower: str) -> str:
     return lower
 
 
-@lru_cache(maxsize=16_384)
-def stem(word: str) -> str:
-    """A crude singular: enough for "leads" to meet "lead" and "costs" to meet "cost"."""
+def _singular(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         word = word[:-3] + "y"
     elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         word = word[:-1]
     return SYNONYMS.get(word, word)
+
+
+class _Stems(dict[str, str]):
+    """Each word's stem, worked out on first sight: a hit is a plain dict look-up, cheaper than
+    any function call. Bounded: past ``_STEMS_KEPT`` words new ones are no longer kept."""
+
+    def __missing__(self, word: str) -> str:
+        found = _singular(word)
+        if len(self) < _STEMS_KEPT:
+            self[word] = found
+        return found
+
+
+_STEMS_KEPT = 16_384
+_STEMS = _Stems()
+_stem_of = _STEMS.__getitem__
+
+
+def stem(word: str) -> str:
+    """A crude singular: enough for "leads" to meet "lead" and "costs" to meet "cost"."""
+    return _stem_of(word)
 
 
 def is_number(token: str) -> bool:
@@ -162,6 +185,23 @@ _DOWN = frozenset("-")
 _VAGUE_FIRST_WORDS = frozenset(phrase.split()[0] for phrase in VAGUE_OPENINGS)
 
 
+def _may_have_label(lower: str) -> bool:
+    """Whether ``_LEADING_LABEL`` could match more than nothing at the start of ``lower``: a cheap
+    look at its first characters that spares most titles the pattern."""
+    first = lower[:1]
+    if not first:
+        return False
+    if first in "-*\u2022" or first.isspace() or first.isdigit():
+        return True
+    if first == "k":
+        return lower.startswith(("kr", "key"))
+    if first == "i":
+        return lower[1:2].isspace()
+    if first in "wt":
+        return lower.startswith(("we", "to")) and lower[2:3].isspace()
+    return False
+
+
 def _relative(lower: str) -> bool:
     """A change with no level: "by 20%", "10% more", "5x more", or a leading sign."""
     if "by" in lower and _BY_AMOUNT.search(lower):
@@ -174,18 +214,20 @@ def _relative(lower: str) -> bool:
 class Phrasing:
     """How a key result's title is written, read once and shared by every rule.
 
-    The costlier readings (amounts, content words) wait until a rule asks for them: most key
-    results have a target, and then nobody needs to know whether the title holds an amount.
+    The costlier readings (amounts, "from X", "to Y", a change with no level, content words)
+    wait until a rule asks for them: most key results have a target, and then nobody needs to
+    know whether the title holds an amount.
     """
 
     __slots__ = (
         "_content",
+        "_has_from",
+        "_has_to",
         "_quantities",
-        "has_from",
-        "has_to",
+        "_relative",
+        "digits",
         "lead",
         "lower",
-        "relative",
         "stems",
         "title",
         "tokens",
@@ -193,27 +235,54 @@ class Phrasing:
 
     def __init__(self, title: str) -> None:
         lower = title.lower()
-        compact = _compounds(lower)
-        words = _TOKEN.findall(compact)
-        label = _LEADING_LABEL.match(lower)
+        words = _TOKEN.findall(_compounds(lower))
         self.title = title
         self.lower = lower
         self.tokens = tuple(words)
         # The tokens after list markers and "we will".
-        self.lead = tuple(tokens(lower[label.end() :])) if label and label.end() else self.tokens
+        label = _LEADING_LABEL.match(lower) if _may_have_label(lower) else None
+        self.lead = (
+            tuple(lower_tokens(lower[label.end() :])) if label and label.end() else self.tokens
+        )
         # The words without the numbers (a token is all letters or a number).
-        self.stems = frozenset(map(stem, filter(str.isalpha, words)))
-        self.has_from = False  # states where it starts: "from 32"
-        self.has_to = False  # states where it ends: "to 55"
-        self.relative = False  # a change with no level: "by 20%", "10% more"
-        if _DIGIT.search(lower):
-            self.has_from = "from" in lower and _FROM_AMOUNT.search(lower) is not None
-            self.has_to = "to" in lower and _TO_AMOUNT.search(lower) is not None
-            self.relative = _relative(lower)
-        if not self.relative and _MULTIPLIER_HINT.search(lower):
-            self.relative = _MULTIPLIER.search(lower) is not None
+        letters = list(filter(str.isalpha, words))
+        self.stems = frozenset(map(_stem_of, letters))
+        # A digit always lands in a number token, so any number token means the title has one.
+        self.digits = len(letters) != len(words)
+        self._has_from: bool | None = None
+        self._has_to: bool | None = None
+        self._relative: bool | None = None
         self._quantities: tuple[str, ...] | None = None
         self._content: frozenset[str] | None = None
+
+    @property
+    def has_from(self) -> bool:
+        """Whether it states where it starts: "from 32"."""
+        if self._has_from is None:
+            lower = self.lower
+            self._has_from = (
+                self.digits and "from" in lower and _FROM_AMOUNT.search(lower) is not None
+            )
+        return self._has_from
+
+    @property
+    def has_to(self) -> bool:
+        """Whether it states where it ends: "to 55"."""
+        if self._has_to is None:
+            lower = self.lower
+            self._has_to = self.digits and "to" in lower and _TO_AMOUNT.search(lower) is not None
+        return self._has_to
+
+    @property
+    def relative(self) -> bool:
+        """A change with no level: "by 20%", "10% more", "double"."""
+        if self._relative is None:
+            lower = self.lower
+            relative = self.digits and _relative(lower)
+            if not relative and _MULTIPLIER_HINT.search(lower):
+                relative = _MULTIPLIER.search(lower) is not None
+            self._relative = relative
+        return self._relative
 
     @property
     def quantities(self) -> tuple[str, ...]:
@@ -313,7 +382,7 @@ class ObjectiveShape:
 
 
 def objective_shape(objective_tokens: tuple[str, ...]) -> ObjectiveShape:
-    stems = list(map(stem, filter(str.isalpha, objective_tokens)))  # numbers left out
+    stems = list(map(_stem_of, filter(str.isalpha, objective_tokens)))  # numbers left out
     if CHANGE_WORDS.isdisjoint(stems):
         # Nothing asks to move: the rest of the shape does not matter.
         return ObjectiveShape(False, frozenset(), frozenset(), "", len(stems))

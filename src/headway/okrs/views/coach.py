@@ -4,12 +4,15 @@ organization's switched-off rules."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -20,14 +23,16 @@ from headway.errors import ValidationFailed
 from headway.okrs import selectors
 from headway.okrs.coach import (
     SEVERITY_ORDER,
+    CoachFindings,
     CoachNotes,
-    coach_objectives,
+    coach_cycle_rows,
     draft_key,
+    in_board_order,
     key_result_draft,
     lint_among,
     lint_draft_input,
     notes,
-    owner_name,
+    row_owner,
 )
 from headway.okrs.forms import MAX_INLINE_KEY_RESULTS, CoachSettingsForm
 from headway.okrs.models import Cycle, Objective
@@ -178,10 +183,17 @@ def lint(request: HttpRequest) -> HttpResponse:
 
 # --- the cycle report -------------------------------------------------------------------------
 
+# Past either bound the report lists its sections as rows, each with its count, whose notes load
+# when opened (like the board at size), a page of rows at a time.
+LAZY_REPORT_OBJECTIVES = selectors.LAZY_BOARD_OBJECTIVES
+LAZY_REPORT_SECTIONS = selectors.LAZY_BOARD_TEAMS
+REPORT_ROWS_PER_PAGE = 50
+
 
 @dataclass
 class ReportObjective:
-    objective: Objective
+    pk: int
+    title: str
     coach: CoachNotes
 
 
@@ -191,13 +203,33 @@ class ReportSection:
 
     name: str
     path: list[str]
-    objectives: list[ReportObjective]
-    # About the owner's whole set rather than one objective.
-    owner_notes: CoachNotes
+    # What opens it in the report: "team=<id>" or "person=<membership id>".
+    query: str
+    objectives: Sequence[Mapping[str, Any]]  # selectors.coach_rows rows, all of the owner's
+    owner: str
+    found: CoachFindings
 
-    @property
+    @cached_property
     def count(self) -> int:
-        return len(self.owner_notes) + sum(len(o.coach) for o in self.objectives)
+        by_objective = self.found.by_objective
+        return len(self.found.by_owner.get(self.owner, ())) + sum(
+            len(by_objective[row["id"]]) for row in self.objectives
+        )
+
+    @cached_property
+    def entries(self) -> list[ReportObjective]:
+        """The objectives with something to say about them, with their notes."""
+        by_objective = self.found.by_objective
+        return [
+            ReportObjective(row["id"], row["title"], notes(by_objective[row["id"]]))
+            for row in self.objectives
+            if by_objective[row["id"]]
+        ]
+
+    @cached_property
+    def owner_notes(self) -> CoachNotes:
+        """About the owner's whole set rather than one objective."""
+        return notes(self.found.by_owner.get(self.owner, ()))
 
 
 @dataclass
@@ -209,50 +241,111 @@ class RuleCount:
     disabled: bool
 
 
+def _person_name(row: Mapping[str, Any]) -> str:
+    """The owner's name as ``User.display_name`` gives it, from the row's columns."""
+    full = " ".join(
+        [row["owner_person__user__first_name"], row["owner_person__user__last_name"]]
+    ).strip()
+    return row["owner_person__user__full_name"] or full or row["owner_person__user__username"]
+
+
+def _sections(
+    tree: list[selectors.TeamNode], rows: list[Mapping[str, Any]], found: CoachFindings
+) -> list[ReportSection]:
+    """Every owner's section in board order (teams in tree order, then people), noted or not."""
+    by_owner: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        by_owner.setdefault(row_owner(row), []).append(row)
+    sections = []
+    for node in tree:
+        owner = f"team:{node.team.slug}"
+        if objectives := by_owner.get(owner):
+            query = f"team={node.team.pk}"
+            sections.append(
+                ReportSection(node.team.name, node.path[:-1], query, objectives, owner, found)
+            )
+    for owner, objectives in by_owner.items():
+        first = objectives[0]
+        if first["owner_team_id"] is None:
+            query = f"person={first['owner_person_id']}"
+            name = f"{_person_name(first)} (personal)"
+            sections.append(ReportSection(name, [], query, objectives, owner, found))
+    return sections
+
+
+def _wanted(request: HttpRequest) -> tuple[str, int] | None:
+    """The section asked for (``?team=<id>`` or ``?person=<membership id>``), if any."""
+    for kind in ("team", "person"):
+        if kind in request.GET:
+            ident = _id(request.GET[kind])
+            if ident is None:
+                raise Http404(f"no such {kind}")
+            return kind, ident
+    return None
+
+
+def _section(
+    request: HttpRequest, membership: Membership, cycle: Cycle, wanted: tuple[str, int]
+) -> HttpResponse:
+    """One section of the report at size, opened (htmx): its owner's objectives are linted
+    beside the company's, which is all its findings depend on."""
+    kind, ident = wanted
+    org_id = membership.organization_id
+    team_id = person_id = None
+    if kind == "team":
+        team = get_or_404(membership, Team, ident)
+        team_id, owner = team.pk, f"team:{team.slug}"
+    else:
+        person = get_or_404(membership, Membership, ident, select=("user",))
+        person_id, owner = person.pk, f"person:{person.user.username}"
+    rows = selectors.coach_rows(org_id, cycle.pk, team_id=team_id, person_id=person_id)
+    # Company objectives first, their roots as the tree orders them (by name): as in the report.
+    ordered = sorted(
+        rows.objectives,
+        key=lambda r: (
+            (0, r["owner_team__name"], r["owner_team_id"])
+            if r["owner_team_id"] is not None and r["owner_team__parent_id"] is None
+            else (1, "", 0)
+        ),
+    )
+    found = coach_cycle_rows(
+        membership.organization,
+        ordered,
+        rows.key_results,
+        cycle=cycle,
+        today=timezone.localdate(),
+        history=selectors.owner_history(org_id, cycle, team_id=team_id, person_id=person_id),
+    )
+    own = [r for r in ordered if row_owner(r) == owner]
+    section = ReportSection("", [], f"{kind}={ident}", own, owner, found)
+    return render(request, "okrs/_coach_section.html", {"section": section})
+
+
 @member_view
 def report(request: HttpRequest, cycle_id: int | None = None) -> HttpResponse:
+    """A cycle's findings counted per rule, then by team and person; at size the sections are
+    rows that load their notes when opened (``?team=``/``?person=``, see ``_section``)."""
     membership = acting(request)
     org_id = membership.organization_id
     organization = membership.organization
     cycle = chosen_cycle(request, membership, cycle_id)
-    data = selectors.board(org_id, cycle)
-    found = coach_objectives(
+    wanted = _wanted(request)
+    if wanted is not None and request.htmx:  # type: ignore[attr-defined]
+        return _section(request, membership, cycle, wanted)
+    tree = selectors.team_tree(org_id)
+    rows = selectors.coach_rows(org_id, cycle.pk)
+    ordered = in_board_order(rows.objectives, [n.team.pk for n in tree])
+    found = coach_cycle_rows(
         organization,
-        [o for t in data.teams for o in t.objectives] + data.personal,
+        ordered,
+        rows.key_results,
         cycle=cycle,
         today=timezone.localdate(),
         history=selectors.owner_history(org_id, cycle),
     )
-
-    def section(
-        name: str, path: list[str], objectives: list[Objective], owner: str
-    ) -> ReportSection:
-        return ReportSection(
-            name,
-            path,
-            [
-                ReportObjective(o, notes(found.by_objective.get(o.pk, ())))
-                for o in objectives
-                if found.by_objective.get(o.pk)
-            ],
-            notes(found.by_owner.get(owner, ())),
-        )
-
-    sections = [
-        section(t.node.team.name, t.node.path[:-1], t.objectives, f"team:{t.node.team.slug}")
-        for t in data.teams
-    ]
-    people: dict[str, list[Objective]] = {}
-    for objective in data.personal:
-        people.setdefault(owner_name(objective), []).append(objective)
-    sections += [
-        section(f"{objectives[0].owner_name} (personal)", [], objectives, owner)
-        for owner, objectives in people.items()
-    ]
-    every = [f for fs in found.by_objective.values() for f in fs] + [
-        f for fs in found.by_owner.values() for f in fs
-    ]
-    per_rule = Counter(f.rule for f in every)
+    sections = [s for s in _sections(tree, ordered, found) if s.count]
+    per_rule = Counter(f.rule for fs in found.by_objective.values() for f in fs)
+    per_rule.update(f.rule for fs in found.by_owner.values() for f in fs)
     disabled = set(organization.coach_disabled_rules or ())
     counts = sorted(
         (
@@ -263,18 +356,30 @@ def report(request: HttpRequest, cycle_id: int | None = None) -> HttpResponse:
         ),
         key=lambda r: (-r.count, SEVERITY_ORDER.index(RULES[r.id].severity), r.title),
     )
-    checked = len(data.personal) + sum(len(t.objectives) for t in data.teams)
+    flagged = sum(1 for fs in found.by_objective.values() if fs)
+    lazy = flagged > LAZY_REPORT_OBJECTIVES or len(sections) > LAZY_REPORT_SECTIONS
+    page = None
+    if wanted is not None:
+        # Without JavaScript a row's link opens the report with that section alone, open.
+        get_or_404(membership, Team if wanted[0] == "team" else Membership, wanted[1])
+        query = f"{wanted[0]}={wanted[1]}"
+        sections, lazy = [s for s in sections if s.query == query], False
+    elif lazy:
+        page = Paginator(sections, REPORT_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+        sections = list(page.object_list)
     return render(
         request,
         "okrs/coach_report.html",
         {
             "cycle": cycle,
             "cycles": selectors.cycles(org_id),
-            "sections": [s for s in sections if s.count],
+            "sections": sections,
+            "lazy": lazy,
+            "page": page,
             "counts": counts,
-            "total": len(every),
-            "checked": checked,
-            "flagged": sum(1 for fs in found.by_objective.values() if fs),
+            "total": sum(per_rule.values()),
+            "checked": len(ordered),
+            "flagged": flagged,
             "can_administer": permissions.can_administer(membership),
         },
     )
