@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
+from bench.scale import replayed
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from bench.scale import replayed
 from tests.factories import World, make_objective
 
 

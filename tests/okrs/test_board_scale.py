@@ -248,3 +248,18 @@ def test_query_counts_do_not_grow_with_the_organization(world, size):
         # check-ins
         "fragment": count(client, fragment_url(world, teams["Dept 1"])),
     } == {"board": 12, "board (team)": 12, "board (person)": 12, "fragment": 11}
+
+
+def test_the_team_tree_is_read_as_values_in_one_query(world, large, django_assert_num_queries):
+    from headway.okrs.selectors import TreeTeam, team_tree
+
+    with django_assert_num_queries(1):
+        tree = team_tree(world.org.pk)
+    # Plain values, not model instances: a large organization's tree is read on every board.
+    assert all(type(node.team) is TreeTeam for node in tree)
+    dept = next(node for node in tree if node.team.pk == large["Dept 1"].pk)
+    assert (dept.depth, dept.path, dept.team.parent_id) == (
+        1,
+        [world.company.name, "Dept 1"],
+        world.company.pk,
+    )

@@ -151,3 +151,26 @@ def test_home_query_count_is_the_same_for_a_large_company(world, client):
             assert client.get("/").status_code == 200
         counts.append(len(captured.captured_queries))
     assert counts == [15, 15]
+
+
+@time_machine.travel(dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC), tick=False)
+def test_home_reads_the_roll_ups_of_the_teams_it_shows_not_all(world):
+    from headway.okrs import selectors
+    from headway.okrs.models import Rollup
+    from headway.orgs.models import Team
+
+    _company_with_departments(world, 40)
+    Rollup.objects.filter(cycle=world.cycle).delete()
+    Rollup.objects.bulk_create(
+        Rollup(organization=world.org, cycle=world.cycle, team=team, progress=0.5)
+        for team in [None, *Team.objects.filter(organization=world.org)]
+    )
+
+    data = selectors.home(world.org, world.alice.pk)
+
+    shown = {o.owner_team_id for o in data.team_objectives}
+    assert len(shown) == 10  # the company and the 9 departments whose objectives fit
+    # Those teams' roll-ups (and of the levels' teams without objectives), not all 40 and more.
+    assert shown <= set(data.team_progress)
+    assert len(data.team_progress) < 15 < Team.objects.filter(organization=world.org).count()
+    assert data.organization_progress == 0.5

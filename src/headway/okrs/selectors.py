@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.db import connections
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -14,7 +17,7 @@ from headway.okrs.choices import CycleState, ObjectiveStatus
 from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Rollup
 from headway.orgs import permissions
 from headway.orgs.choices import Role
-from headway.orgs.models import Membership, Organization, Team, TeamMember, User
+from headway.orgs.models import Membership, Organization, Team, TeamMember
 
 
 def cycles(org_id: int) -> QuerySet[Cycle]:
@@ -54,7 +57,8 @@ def objectives(
             Prefetch("parent_links", queryset=Alignment.objects.order_by("parent_id")),
             Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "id")),
         )
-        .order_by("cycle__start", "position", "id")
+        # The order of an index (okrs 0008): a page of 48,000 objectives sorts none of them.
+        .order_by("cycle_id", "position", "id")
     )
     if cycle_id is not None:
         queryset = queryset.filter(cycle_id=cycle_id)
@@ -70,7 +74,7 @@ def objectives(
 def key_results(org_id: int, *, objective_id: int | None = None) -> QuerySet[KeyResult]:
     queryset = (
         KeyResult.objects.filter(organization_id=org_id)
-        .select_related("objective__cycle__organization")
+        # The order of an index (okrs 0008). The API reads nothing of the objective but its id.
         .order_by("objective_id", "position", "id")
     )
     if objective_id is not None:
@@ -109,7 +113,6 @@ def home(
     cycle = current_cycle(organization.pk, timezone.localdate(now))
     if cycle is None:
         return HomeData(cycle=None, organization_progress=None)
-    rollups = {r.team_id: r.progress for r in Rollup.objects.filter(cycle=cycle)}
     mine = list(
         KeyResult.objects.filter(
             organization_id=organization.pk,
@@ -131,6 +134,7 @@ def home(
     shown = objectives(organization.pk, cycle_id=cycle.pk, status=ObjectiveStatus.ACTIVE)
     if not levels:  # in no team: the company's objectives
         company = list(shown.filter(owner_team__parent__isnull=True))
+        rollups = _home_rollups(cycle, {o.owner_team_id for o in company})
         return HomeData(
             cycle=cycle,
             organization_progress=rollups.get(None),
@@ -139,25 +143,38 @@ def home(
             team_progress={k: v for k, v in rollups.items() if k is not None},
             team_objectives_total=len(company),
         )
-    counts = dict(
+    # Counted for every team of the cycle and kept for mine in Python: the cycle's objectives
+    # are read either way, and a list of thousands of teams in the query costs more to plan.
+    by_team = (
         Objective.objects.filter(
-            cycle=cycle,
-            status=ObjectiveStatus.ACTIVE,
-            owner_team_id__in=[team for level in levels for team in level],
+            cycle=cycle, status=ObjectiveStatus.ACTIVE, owner_team_id__isnull=False
         )
         .values_list("owner_team_id")
         .annotate(n=Count("pk"))
         .order_by()
     )
+    below = {team for level in levels for team in level}
+    counts = {team: n for team, n in by_team if team in below}
+    nearest = _nearest_teams(levels, counts, HOME_OBJECTIVES_SHOWN)
+    rollups = _home_rollups(cycle, nearest)
     return HomeData(
         cycle=cycle,
         organization_progress=rollups.get(None),
         my_key_results=mine,
-        team_objectives=list(
-            shown.filter(owner_team_id__in=_nearest_teams(levels, counts, HOME_OBJECTIVES_SHOWN))
-        ),
+        team_objectives=list(shown.filter(owner_team_id__in=nearest)),
         team_progress={k: v for k, v in rollups.items() if k is not None},
         team_objectives_total=sum(counts.values()),
+    )
+
+
+def _home_rollups(cycle: Cycle, teams: Iterable[int | None]) -> dict[int | None, float | None]:
+    """The organization's roll-up (key None) and those of ``teams``: not the thousands of a
+    large organization."""
+    shown = [team for team in teams if team is not None]
+    return dict(
+        Rollup.objects.filter(cycle=cycle)
+        .filter(Q(team__isnull=True) | Q(team_id__in=shown))
+        .values_list("team_id", "progress")
     )
 
 
@@ -224,9 +241,25 @@ def _key_results_display() -> QuerySet[KeyResult]:
     return KeyResult.objects.select_related("owner__user").order_by("position", "id")
 
 
-@dataclass
+@dataclass(slots=True)
+class TreeTeam:
+    """What the team tree holds of a team: read as plain values, not model instances, since the
+    tree of a large organization has thousands of them on every board request."""
+
+    id: int
+    parent_id: int | None
+    name: str
+    slug: str
+    okrs_enabled: bool
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+@dataclass(slots=True)
 class TeamNode:
-    team: Team
+    team: TreeTeam
     depth: int
     path: list[str]
 
@@ -237,8 +270,13 @@ def team_tree(org_id: int) -> list[TeamNode]:
     A team whose parent chain loops (which the database cannot rule out) is listed at the end
     rather than lost.
     """
-    teams = list(Team.objects.filter(organization_id=org_id).order_by("name", "id"))
-    children: dict[int | None, list[Team]] = {}
+    teams = [
+        TreeTeam(*row)
+        for row in Team.objects.filter(organization_id=org_id)
+        .order_by("name", "id")
+        .values_list("id", "parent_id", "name", "slug", "okrs_enabled")
+    ]
+    children: dict[int | None, list[TreeTeam]] = {}
     for team in teams:
         children.setdefault(team.parent_id, []).append(team)
     ordered: list[TeamNode] = []
@@ -246,16 +284,17 @@ def team_tree(org_id: int) -> list[TeamNode]:
 
     def walk(parent_id: int | None, depth: int, path: list[str]) -> None:
         for team in children.get(parent_id, []):
-            if team.pk in seen:
+            if team.id in seen:
                 continue
-            seen.add(team.pk)
-            ordered.append(TeamNode(team, depth, [*path, team.name]))
-            walk(team.pk, depth + 1, [*path, team.name])
+            seen.add(team.id)
+            below = [*path, team.name]
+            ordered.append(TeamNode(team, depth, below))
+            walk(team.id, depth + 1, below)
 
     walk(None, 0, [])
     for team in teams:
-        if team.pk not in seen:
-            seen.add(team.pk)
+        if team.id not in seen:
+            seen.add(team.id)
             ordered.append(TeamNode(team, 0, [team.name]))
     return ordered
 
@@ -387,14 +426,14 @@ def board_counts(
     if person_id is not None:
         queryset = _of_person(queryset, person_id)
     rows = (
-        queryset.values("owner_team_id")
+        queryset.values_list("owner_team_id")
         .annotate(
             n=Count("pk"),
             behind=Count("pk", filter=Q(status=ObjectiveStatus.ACTIVE, progress__lt=behind_below)),
         )
         .order_by()
     )
-    return {r["owner_team_id"]: TeamCount(r["n"], r["behind"]) for r in rows}
+    return {team: TeamCount(n, behind) for team, n, behind in rows}
 
 
 def board_is_large(
@@ -408,8 +447,8 @@ def board_is_large(
 
 def _subtree(tree: list[TeamNode], team_id: int | None) -> set[int]:
     if team_id is None:
-        return {n.team.pk for n in tree}
-    edges = [(n.team.parent_id, n.team.pk) for n in tree if n.team.parent_id is not None]
+        return {n.team.id for n in tree}
+    edges = [(n.team.parent_id, n.team.id) for n in tree if n.team.parent_id is not None]
     return {team_id} | descendants(edges, [team_id])
 
 
@@ -458,13 +497,13 @@ def board_at_size(
     Two queries (roll-ups, objectives) and the key results' prefetch, whatever the size: the
     objectives shown are those of a few teams, never a whole subtree.
     """
-    by_id = {n.team.pk: n for n in tree}
+    by_id = {n.team.id: n for n in tree}
     children: dict[int, list[TeamNode]] = {}
     for node in tree:
         if node.team.parent_id is not None and node.team.parent_id in by_id:
             children.setdefault(node.team.parent_id, []).append(node)
     shown = (
-        [n.team.pk for n in tree if n.depth == 0 and n.team.parent_id is None]
+        [n.team.id for n in tree if n.depth == 0 and n.team.parent_id is None]
         if open_teams is None
         else open_teams
     )
@@ -484,15 +523,16 @@ def board_at_size(
 
     def total(node: TeamNode) -> tuple[int, int]:
         # Post-order sums of the subtree; ``totals`` also stops a parent loop from recursing.
-        if node.team.pk in totals:
-            return totals[node.team.pk]
-        totals[node.team.pk] = (0, 0)
-        own = counts.get(node.team.pk, TeamCount())
-        n, behind = own.objectives, own.behind
-        for child in children.get(node.team.pk, []):
+        team_id = node.team.id
+        if team_id in totals:
+            return totals[team_id]
+        totals[team_id] = (0, 0)
+        own = counts.get(team_id)
+        n, behind = (0, 0) if own is None else (own.objectives, own.behind)
+        for child in children.get(team_id, ()):
             cn, cb = total(child)
             n, behind = n + cn, behind + cb
-        totals[node.team.pk] = (n, behind)
+        totals[team_id] = (n, behind)
         return n, behind
 
     def row(node: TeamNode) -> TeamRow:
@@ -535,16 +575,31 @@ def board_at_size(
     )
 
 
+_PERSON_FIELDS = (
+    "organization_id",
+    "user__username",
+    "user__full_name",
+    "user__first_name",
+    "user__last_name",
+)
+
+
 def board_people(org_id: int, *, named: str, limit: int) -> list[Membership]:
     """The people of the board's person filter: everyone up to ``limit``; past it (too many to
     list) any ``limit`` + 1 of them and the one ``named`` (a username), if there is one."""
-    some = Membership.objects.filter(organization_id=org_id).values("pk")[: limit + 1]
-    people = list(
+    # What the filter shows of a person (``display_name``) and reads (the username), no more.
+    mine = (
         Membership.objects.filter(organization_id=org_id)
-        # Two subqueries rather than a join: the join would read every membership.
-        .filter(Q(pk__in=some) | Q(user_id__in=User.objects.filter(username=named).values("pk")))
         .select_related("user")
+        .only(*_PERSON_FIELDS)
     )
+    if connections[mine.db].features.supports_slicing_ordering_in_compound:
+        # A UNION of the two, each read through an index (usernames in order, the one named):
+        # an OR of them would read every membership of the organization.
+        people = list(mine[: limit + 1].union(mine.filter(user__username=named).order_by()))
+    else:  # SQLite: no LIMIT inside a UNION
+        some = mine.values("pk")[: limit + 1]
+        people = list(mine.filter(Q(pk__in=some) | Q(user__username=named)))
     people.sort(key=lambda p: p.user.username)
     return people
 
@@ -712,9 +767,12 @@ def coach_context(
 HISTORY_CYCLES = 4
 
 
-def owner_history(org_id: int, cycle: Cycle) -> dict[str, tuple[float, ...]]:
+def owner_history(
+    org_id: int, cycle: Cycle, *, team_id: int | None = None, person_id: int | None = None
+) -> dict[str, tuple[float, ...]]:
     """Each owner's mean aspirational score in the cycles of the same kind before ``cycle``
-    (at most ``HISTORY_CYCLES``, oldest first), keyed as the coach names owners."""
+    (at most ``HISTORY_CYCLES``, oldest first), keyed as the coach names owners; only that
+    team's or person's with ``team_id`` or ``person_id``."""
     earlier = (
         Cycle.objects.filter(organization_id=org_id, kind=cycle.kind, start__lt=cycle.start)
         .order_by("-start")
@@ -726,6 +784,11 @@ def owner_history(org_id: int, cycle: Cycle) -> dict[str, tuple[float, ...]]:
             cycle_id__in=earlier,
             kind="aspirational",
             status=ObjectiveStatus.ACTIVE,
+        )
+        .filter(
+            Q(owner_team_id=team_id, owner_person_id=person_id)
+            if team_id is not None or person_id is not None
+            else Q()
         )
         .order_by("cycle__start", "cycle_id")
         .values_list(
@@ -789,3 +852,72 @@ def objective_owners(membership: Membership) -> Owners:
         people = people.filter(Q(pk=membership.pk) | Q(pk__in=members))
         return Owners(list(teams), list(people.order_by("user__username")))
     return Owners([], [membership])
+
+
+# --- the coach over a whole cycle -------------------------------------------------------------
+
+# What the coach reads of an objective, and what its report shows beside the findings (the
+# owner's name); no description, no display relations.
+COACH_OBJECTIVE_FIELDS = (
+    "id",
+    "key",
+    "title",
+    "kind",
+    "progress",
+    "owner_team_id",
+    "owner_team__parent_id",
+    "owner_team__slug",
+    "owner_team__name",
+    "owner_person_id",
+    "owner_person__user__username",
+    "owner_person__user__full_name",
+    "owner_person__user__first_name",
+    "owner_person__user__last_name",
+    "has_parents",
+)
+COACH_KEY_RESULT_FIELDS = (
+    "objective_id",
+    "key",
+    "title",
+    "kind",
+    "start",
+    "target",
+    "direction",
+    "unit",
+    "result_type",
+    "confidence",
+)
+
+
+@dataclass
+class CoachRows:
+    """A cycle's active objectives as plain rows (``COACH_OBJECTIVE_FIELDS``, in board order
+    within an owner) and their key results by objective id (``COACH_KEY_RESULT_FIELDS``)."""
+
+    objectives: list[dict[str, Any]]
+    key_results: dict[int, list[dict[str, Any]]]
+
+
+def coach_rows(
+    org_id: int, cycle_id: int, *, team_id: int | None = None, person_id: int | None = None
+) -> CoachRows:
+    """What the coach reads of a cycle's active objectives, in two queries whatever the size:
+    every one, or with ``team_id``/``person_id`` that owner's and the company's (for "aligned to
+    nothing")."""
+    chosen = Objective.objects.filter(
+        organization_id=org_id, cycle_id=cycle_id, status=ObjectiveStatus.ACTIVE
+    )
+    if team_id is not None or person_id is not None:
+        owned = Q(owner_team_id=team_id, owner_person_id=person_id)
+        chosen = chosen.filter(owned | Q(owner_team__isnull=False, owner_team__parent__isnull=True))
+    objectives = list(
+        _with_has_parents(chosen).order_by("position", "id").values(*COACH_OBJECTIVE_FIELDS)
+    )
+    key_results: dict[int, list[dict[str, Any]]] = {}
+    for row in (
+        KeyResult.objects.filter(objective__in=chosen.values("pk"))
+        .order_by("position", "id")
+        .values(*COACH_KEY_RESULT_FIELDS)
+    ):
+        key_results.setdefault(row["objective_id"], []).append(row)
+    return CoachRows(objectives, key_results)
