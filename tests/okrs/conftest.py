@@ -1,13 +1,24 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+import time_machine
 from django.test import Client
 
+from headway.demo import load_demo
 from headway.okrs.models import Alignment, KeyResult, Objective
+from headway.orgs.models import Organization
 from tests.factories import PASSWORD, World, make_kr, make_objective
+
+
+@pytest.fixture
+def demo() -> Iterator[Organization]:
+    """The demo organization as loaded on 2026-11-22 (the clock held at noon meanwhile)."""
+    with time_machine.travel(dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC), tick=False):
+        yield load_demo(today=dt.date(2026, 11, 22))
 
 
 @dataclass

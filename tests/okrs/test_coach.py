@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from headway.audit.models import AuditEvent
 from headway.core.coach import RULES
-from headway.demo import DEMO_PASSWORD, load_demo
+from headway.demo import DEMO_PASSWORD
 from headway.errors import ValidationFailed
 from headway.okrs import selectors
 from headway.okrs.choices import CycleState
@@ -41,13 +39,6 @@ pytestmark = pytest.mark.django_db
 
 KPI = "kpi-in-okr-format"
 TODAY = dt.date(2026, 11, 22)
-NOON = dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def demo() -> Iterator[Organization]:
-    with time_machine.travel(NOON, tick=False):
-        yield load_demo(today=TODAY)
 
 
 def demo_client(username: str = "demo-vera") -> Client:

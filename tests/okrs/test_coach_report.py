@@ -5,31 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import time_machine
 from django.test import Client
 
-from headway.demo import load_demo
 from headway.okrs import selectors
 from headway.okrs.coach import coach_cycle_rows, coach_objectives, in_board_order
 from headway.okrs.models import Cycle, Objective
 from headway.okrs.views import coach as coach_views
-from headway.orgs.models import Organization, Team
+from headway.orgs.models import Team
 from tests.factories import World, login, make_kr, make_objective
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date(2026, 11, 22)
-NOON = dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def demo() -> Iterator[Organization]:
-    with time_machine.travel(NOON, tick=False):
-        yield load_demo(today=TODAY)
+TODAY = dt.date(2026, 11, 22)  # the demo's day (the ``demo`` fixture)
 
 
 def html(response: Any) -> str:
