@@ -51,17 +51,18 @@ def draft_key(objective: Objective) -> str:
     return objective.key or f"objective-{objective.pk}"
 
 
-def key_result_draft(kr: KeyResult) -> KeyResultDraft:
+# What the coach reads of a key result, under the same names on the model and in value rows.
+_KR_DRAFT_FIELDS = ("title", "kind", "direction", "unit", "result_type", "confidence", "key")
+_KR_FIELDS_READ = ("start", "target", *_KR_DRAFT_FIELDS)
+
+
+def key_result_draft(kr: KeyResult | Mapping[str, Any]) -> KeyResultDraft:
+    """A key result as the coach reads it, from the model or from a ``values()`` row."""
+    values = kr if isinstance(kr, Mapping) else {f: getattr(kr, f) for f in _KR_FIELDS_READ}
     return KeyResultDraft(
-        title=kr.title,
-        start=float(kr.start),
-        target=float(kr.target),
-        kind=kr.kind,
-        direction=kr.direction,
-        unit=kr.unit,
-        result_type=kr.result_type,
-        confidence=kr.confidence,
-        key=kr.key,
+        start=float(values["start"]),
+        target=float(values["target"]),
+        **{name: values[name] for name in _KR_DRAFT_FIELDS},
     )
 
 
@@ -216,20 +217,7 @@ def row_draft(
     team_id = row["owner_team_id"]
     return ObjectiveDraft(
         title=row["title"],
-        key_results=tuple(
-            KeyResultDraft(
-                title=kr["title"],
-                start=float(kr["start"]),
-                target=float(kr["target"]),
-                kind=kr["kind"],
-                direction=kr["direction"],
-                unit=kr["unit"],
-                result_type=kr["result_type"],
-                confidence=kr["confidence"],
-                key=kr["key"],
-            )
-            for kr in key_results
-        ),
+        key_results=tuple(key_result_draft(kr) for kr in key_results),
         key=row["key"] or f"objective-{row['id']}",
         owner=row_owner(row),
         owner_is_team=team_id is not None,

@@ -16,7 +16,12 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.full_name or self.get_full_name() or self.username
+        return self.name_shown(self.full_name, self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def name_shown(full_name: str, first_name: str, last_name: str, username: str) -> str:
+        """``display_name`` from the columns alone (for pages that read users as values)."""
+        return full_name or f"{first_name} {last_name}".strip() or username
 
 
 class Organization(models.Model):

@@ -39,7 +39,7 @@ from headway.okrs.models import Cycle, Objective
 from headway.okrs.views.common import acting, chosen_cycle
 from headway.orgs import permissions
 from headway.orgs.accessors import MAX_ID
-from headway.orgs.models import Membership, Team
+from headway.orgs.models import Membership, Team, User
 from headway.orgs.services import set_coach_disabled_rules
 from headway.web.decorators import member_view
 from headway.web.shortcuts import add_service_errors, get_or_404
@@ -241,14 +241,6 @@ class RuleCount:
     disabled: bool
 
 
-def _person_name(row: Mapping[str, Any]) -> str:
-    """The owner's name as ``User.display_name`` gives it, from the row's columns."""
-    full = " ".join(
-        [row["owner_person__user__first_name"], row["owner_person__user__last_name"]]
-    ).strip()
-    return row["owner_person__user__full_name"] or full or row["owner_person__user__username"]
-
-
 def _sections(
     tree: list[selectors.TeamNode], rows: list[Mapping[str, Any]], found: CoachFindings
 ) -> list[ReportSection]:
@@ -268,7 +260,13 @@ def _sections(
         first = objectives[0]
         if first["owner_team_id"] is None:
             query = f"person={first['owner_person_id']}"
-            name = f"{_person_name(first)} (personal)"
+            name = User.name_shown(
+                first["owner_person__user__full_name"],
+                first["owner_person__user__first_name"],
+                first["owner_person__user__last_name"],
+                first["owner_person__user__username"],
+            )
+            name = f"{name} (personal)"
             sections.append(ReportSection(name, [], query, objectives, owner, found))
     return sections
 
