@@ -281,17 +281,20 @@ def team_tree(org_id: int) -> list[TeamNode]:
         children.setdefault(team.parent_id, []).append(team)
     ordered: list[TeamNode] = []
     seen: set[int] = set()
-
-    def walk(parent_id: int | None, depth: int, path: list[str]) -> None:
-        for team in children.get(parent_id, []):
-            if team.id in seen:
-                continue
-            seen.add(team.id)
-            below = [*path, team.name]
-            ordered.append(TeamNode(team, depth, below))
-            walk(team.id, depth + 1, below)
-
-    walk(None, 0, [])
+    # Depth first with a stack, children in name order. (A nested recursive function would hold
+    # itself in its closure: a reference cycle keeping the whole tree alive until the garbage
+    # collector's next full pass, on every board request.)
+    stack: list[tuple[TreeTeam, int, list[str]]] = [
+        (team, 0, []) for team in reversed(children.get(None, []))
+    ]
+    while stack:
+        team, depth, path = stack.pop()
+        if team.id in seen:
+            continue
+        seen.add(team.id)
+        below = [*path, team.name]
+        ordered.append(TeamNode(team, depth, below))
+        stack.extend((child, depth + 1, below) for child in reversed(children.get(team.id, [])))
     for team in teams:
         if team.id not in seen:
             seen.add(team.id)
@@ -482,6 +485,26 @@ class BoardAtSize:
     personal: int  # personal objectives: too many to list, a person filter shows theirs
 
 
+def _subtree_total(
+    team_id: int,
+    children: dict[int, list[TeamNode]],
+    counts: dict[int | None, TeamCount],
+    totals: dict[int, tuple[int, int]],
+) -> tuple[int, int]:
+    """A team's objectives and those behind, its subtree's included: post-order sums, kept in
+    ``totals``, which also stops a parent loop from recursing."""
+    if team_id in totals:
+        return totals[team_id]
+    totals[team_id] = (0, 0)
+    own = counts.get(team_id)
+    n, behind = (0, 0) if own is None else (own.objectives, own.behind)
+    for child in children.get(team_id, ()):
+        cn, cb = _subtree_total(child.team.id, children, counts, totals)
+        n, behind = n + cn, behind + cb
+    totals[team_id] = (n, behind)
+    return n, behind
+
+
 def board_at_size(
     org_id: int,
     cycle: Cycle,
@@ -522,18 +545,7 @@ def board_at_size(
     totals: dict[int, tuple[int, int]] = {}
 
     def total(node: TeamNode) -> tuple[int, int]:
-        # Post-order sums of the subtree; ``totals`` also stops a parent loop from recursing.
-        team_id = node.team.id
-        if team_id in totals:
-            return totals[team_id]
-        totals[team_id] = (0, 0)
-        own = counts.get(team_id)
-        n, behind = (0, 0) if own is None else (own.objectives, own.behind)
-        for child in children.get(team_id, ()):
-            cn, cb = total(child)
-            n, behind = n + cn, behind + cb
-        totals[team_id] = (n, behind)
-        return n, behind
+        return _subtree_total(node.team.id, children, counts, totals)
 
     def row(node: TeamNode) -> TeamRow:
         rollup = rollups.get(node.team.pk)

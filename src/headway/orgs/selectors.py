@@ -27,19 +27,17 @@ def tree_order(teams: Iterable[Team]) -> list[tuple[Team, int]]:
         children.setdefault(parent, []).append(team)
     out: list[tuple[Team, int]] = []
     seen: set[int] = set()
-
-    def walk(team: Team, depth: int) -> None:
-        seen.add(team.pk)
-        out.append((team, depth))
-        for child in children.get(team.pk, []):
-            if child.pk not in seen:
-                walk(child, depth + 1)
-
-    for root in children.get(None, []):
-        walk(root, 0)
-    for team in teams:
-        if team.pk not in seen:
-            walk(team, 0)
+    # Depth first with a stack, not a nested recursive function: that would hold itself in its
+    # closure, a reference cycle keeping every team alive until the collector's next full pass.
+    for start in [*children.get(None, []), *teams]:
+        stack = [(start, 0)]
+        while stack:
+            team, depth = stack.pop()
+            if team.pk in seen:
+                continue
+            seen.add(team.pk)
+            out.append((team, depth))
+            stack.extend((child, depth + 1) for child in reversed(children.get(team.pk, [])))
     return out
 
 
