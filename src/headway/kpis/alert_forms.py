@@ -8,6 +8,10 @@ from django import forms
 
 from headway.kpis.choices import ChannelKind
 from headway.kpis.models import AlertChannel, Kpi
+from headway.web import pickers
+
+# Above this many KPIs a channel's KPIs are keys to type, not thousands of checkboxes.
+KPI_CHOICES_LIMIT = 200
 
 
 class ChannelForm(forms.Form):
@@ -26,31 +30,42 @@ class ChannelForm(forms.Form):
         help_text="For webhooks: a Slack incoming webhook, or any URL that takes JSON.",
         widget=forms.URLInput(),
     )
-    kpis = forms.TypedMultipleChoiceField(
-        label="KPIs",
-        required=False,
-        coerce=int,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="None chosen: every KPI, including ones added later.",
-    )
+    # Made in __init__: checkboxes, or past KPI_CHOICES_LIMIT keys to type.
+    kpis = forms.Field(label="KPIs", required=False)
     enabled = forms.BooleanField(label="Enabled", required=False, initial=True)
 
     def __init__(
-        self, *args: Any, kpis: list[Kpi], channel: AlertChannel | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        kpis: list[Kpi],
+        org_id: int,
+        channel: AlertChannel | None = None,
+        **kwargs: Any,
     ) -> None:
+        """``kpis`` need hold only one more than ``KPI_CHOICES_LIMIT``: past it they are typed."""
         if channel is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "name": channel.name,
                 "kind": channel.kind,
                 "recipients": channel.recipients,
                 "url": channel.url,
-                "kpis": [k.pk for k in channel.kpis.all()],
+                "kpis": list(channel.kpis.all()),
                 "enabled": channel.enabled,
             }
         super().__init__(*args, **kwargs)
-        field = self.fields["kpis"]
-        assert isinstance(field, forms.TypedMultipleChoiceField)
-        field.choices = [(k.pk, k.name) for k in kpis]
+        everything = Kpi.objects.filter(organization_id=org_id)
+        self.fields["kpis"] = pickers.pick_many(
+            pickers.KPI,
+            kpis,
+            limit=KPI_CHOICES_LIMIT,
+            queryset=everything,
+            base=everything,
+            label_of=lambda kpi: kpi.name,
+            label="KPIs",
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            help_text="None chosen: every KPI, including ones added later.",
+        )
         # A channel keeps its kind: an e-mail list does not turn into a URL, so editing shows
         # only the field its kind uses.
         self.fields["kind"].disabled = channel is not None
@@ -62,7 +77,7 @@ class ChannelForm(forms.Form):
         data = self.cleaned_data
         out: dict[str, Any] = {
             "name": data["name"],
-            "kpi_ids": data["kpis"],
+            "kpi_ids": [kpi.pk for kpi in data["kpis"]],
             "enabled": data["enabled"],
         }
         if "recipients" in self.fields:

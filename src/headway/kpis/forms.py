@@ -18,7 +18,9 @@ from headway.core.health import Health
 from headway.kpis.choices import ALERT_LEVEL_CHOICES, Aggregation, Cadence, KpiDirection
 from headway.kpis.formatting import number
 from headway.kpis.models import Kpi
+from headway.okrs import forms as okr_forms
 from headway.orgs.models import Membership, Team
+from headway.web import pickers
 
 
 def _date_input() -> forms.DateInput:
@@ -98,10 +100,9 @@ class KpiForm(forms.Form):
         choices=Aggregation.choices,
         help_text="How values within one period combine.",
     )
-    owner_team = forms.TypedChoiceField(
-        label="Owner team", required=False, coerce=int, empty_value=None
-    )
-    owner = forms.TypedChoiceField(label="Owner", required=False, coerce=int, empty_value=None)
+    # Made in __init__: selects, or past the limits a team slug and a username to type.
+    owner_team = forms.Field(label="Owner team", required=False)
+    owner = forms.Field(label="Owner", required=False)
     # The page explains how thresholds read, once for all of them.
     target = _number("Target")
     warning_threshold = _number("Warning threshold")
@@ -135,15 +136,46 @@ class KpiForm(forms.Form):
         *args: Any,
         teams: list[tuple[Team, int]],
         people: list[Membership],
+        org_id: int,
+        team_ids: frozenset[int | None] | None = None,
         kpi: Kpi | None = None,
         **kwargs: Any,
     ) -> None:
-        """``teams`` are the teams this person may give the KPI to, with their tree depth."""
+        """``teams`` are the teams this person may give the KPI to (``team_ids``; None: any of
+        the organization's), with their tree depth. ``people`` need hold only one more than
+        ``OWNER_CHOICES_LIMIT``: past it the owner is a username to type."""
         if kpi is not None and "initial" not in kwargs:
             kwargs["initial"] = initial_for(kpi)
         super().__init__(*args, **kwargs)
-        _set_choices(self, "owner_team", [("", "No team"), *_team_choices(teams)])
-        _set_choices(self, "owner", [("", "Nobody"), *((m.pk, m.display_name) for m in people)])
+        depth = {team.pk: d for team, d in teams}
+        all_teams = Team.objects.filter(organization_id=org_id)
+        everyone = Membership.objects.filter(organization_id=org_id).select_related("user")
+        self.fields["owner_team"] = pickers.pick_one(
+            pickers.TEAM,
+            [team for team, _ in teams],
+            limit=okr_forms.TEAM_CHOICES_LIMIT,
+            queryset=all_teams
+            if team_ids is None
+            else all_teams.filter(pk__in=[t for t in team_ids if t]),
+            base=all_teams,
+            keep=kpi.owner_team if kpi is not None else None,
+            # The tree shows as indentation in the list: departments, then their teams.
+            label_of=lambda team: "\u2003" * depth.get(team.pk, 0) + team.name,
+            label="Owner team",
+            required=False,
+            empty_label="No team",
+        )
+        self.fields["owner"] = pickers.pick_one(
+            pickers.PERSON,
+            people,
+            limit=okr_forms.OWNER_CHOICES_LIMIT,
+            queryset=everyone,
+            base=everyone,
+            keep=kpi.owner if kpi is not None else None,
+            label="Owner",
+            required=False,
+            empty_label="Nobody",
+        )
         # Renaming the key breaks the imports that use it: on edit it must be given.
         self.fields["key"].required = kpi is not None
 
@@ -156,8 +188,8 @@ class KpiForm(forms.Form):
         }
         if data["key"]:
             out["key"] = data["key"]
-        out["owner_team_id"] = data["owner_team"]
-        out["owner_id"] = data["owner"]
+        out["owner_team_id"] = data["owner_team"].pk if data["owner_team"] else None
+        out["owner_id"] = data["owner"].pk if data["owner"] else None
         for field in Kpi.VALUE_FIELDS:
             out[field] = data[field].strip() or None
         for field in ALERT_FIELDS:

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from headway.okrs import selectors
 from headway.okrs.choices import OBJECTIVE_KIND_CHOICES, ObjectiveStatus
-from headway.okrs.forms import ObjectiveChoiceField, open_cycles, owner_choices, owner_ids
+from headway.okrs.forms import objective_field, open_cycles, owner_ids, set_owner_field
 from headway.okrs.from_kpis import FOLLOWING_STATES
 from headway.okrs.models import Cycle, Objective
 from headway.orgs.models import Membership
@@ -43,7 +43,8 @@ def followable_objectives(membership: Membership) -> QuerySet[Objective]:
 
 
 class KeyResultFromKpiForm(forms.Form):
-    objective = ObjectiveChoiceField(queryset=Objective.objects.none(), empty_label=None)
+    # Made in __init__: a list, or past OBJECTIVE_CHOICES_LIMIT a key to type.
+    objective = forms.Field()
     title = forms.CharField(
         max_length=200,
         required=False,
@@ -52,11 +53,11 @@ class KeyResultFromKpiForm(forms.Form):
     target = _number("Target", "The value this KPI should reach by the end of the cycle.")
     confidence = _confidence()
 
-    def __init__(self, *args: Any, objectives: QuerySet[Objective], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, objectives: QuerySet[Objective], org_id: int, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["objective"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = objectives
+        self.fields["objective"] = objective_field(objectives, org_id, label="Objective")
 
     def service_data(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -90,10 +91,7 @@ class ObjectiveFromKpiForm(forms.Form):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        owners = selectors.objective_owners(membership)
-        owner = self.fields["owner"]
-        assert isinstance(owner, forms.ChoiceField)
-        owner.choices = owner_choices(list(owners.teams), list(owners.people))
+        set_owner_field(self, membership)
         cycle = self.fields["cycle"]
         assert isinstance(cycle, forms.ModelChoiceField)
         cycle.queryset = open_cycles(membership.organization_id).order_by("-start", "name")

@@ -26,6 +26,7 @@ from headway.okrs.choices import (
 )
 from headway.okrs.models import Cycle, Objective
 from headway.orgs.models import Membership, Organization, Team
+from headway.web import pickers
 
 # Objectives (and key results) a create page takes in one submit.
 MAX_INLINE_KEY_RESULTS = 5
@@ -69,6 +70,35 @@ def owner_choices(teams: list[Team], people: list[Membership]) -> list[Any]:
     return choices
 
 
+def set_owner_field(
+    form: forms.Form, membership: Membership, current: Team | Membership | None = None
+) -> None:
+    """``form``'s ``owner``: a select of the teams and people ``membership`` may give an
+    objective to (and ``current``), or past the limits a team slug or username to type."""
+    teams_query, people_query = selectors.objective_owner_queries(membership)
+    teams: list[Team] = list(teams_query[: TEAM_CHOICES_LIMIT + 1])
+    people: list[Membership] = list(people_query[: OWNER_CHOICES_LIMIT + 1])
+    owner = form.fields["owner"]
+    if len(teams) > TEAM_CHOICES_LIMIT or len(people) > OWNER_CHOICES_LIMIT:
+        form.fields["owner"] = pickers.OwnerKeyField(
+            teams=teams_query,
+            people=people_query,
+            org_id=membership.organization_id,
+            keep=current,
+            label=owner.label,
+            required=owner.required,
+        )
+        return
+    # Editing never loses the current owner from the list, even one the editor could not
+    # have chosen.
+    if isinstance(current, Team) and current not in teams:
+        teams.insert(0, current)
+    if isinstance(current, Membership) and current not in people:
+        people.insert(0, current)
+    assert isinstance(owner, forms.ChoiceField)
+    owner.choices = owner_choices(teams, people)
+
+
 def owner_ids(owner: str) -> dict[str, int | None]:
     """ "team:3" -> the services' ``owner_team_id`` and ``owner_person_id``."""
     kind, _, pk = owner.partition(":")
@@ -98,13 +128,9 @@ class ObjectiveForm(forms.Form):
         widget=_number(),
         help_text="How much it counts in its team's roll-up.",
     )
-    parents = ObjectivesChoiceField(
-        queryset=Objective.objects.none(),
-        required=False,
-        label="Supports",
-        help_text="The objectives this one contributes to (choose several with Ctrl or ⌘).",
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-    )
+    # Made in __init__: a list, or past OBJECTIVE_CHOICES_LIMIT keys to type (declared here
+    # for its place in the form).
+    parents = forms.Field(required=False)
 
     def __init__(
         self,
@@ -115,24 +141,13 @@ class ObjectiveForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         org_id = membership.organization_id
-        owners = selectors.objective_owners(membership)
-        teams: list[Team] = list(owners.teams)
-        people: list[Membership] = list(owners.people)
+        current = None
         if objective is not None:
-            # Editing never loses the current owner from the list, even one the editor could
-            # not have chosen.
-            if objective.owner_team is not None and objective.owner_team not in teams:
-                teams.insert(0, objective.owner_team)
-            if objective.owner_person is not None and objective.owner_person not in people:
-                people.insert(0, objective.owner_person)
-        owner = self.fields["owner"]
-        assert isinstance(owner, forms.ChoiceField)
-        owner.choices = owner_choices(teams, people)
+            current = objective.owner_team or objective.owner_person
+        set_owner_field(self, membership, current)
         cycle = self.fields["cycle"]
         assert isinstance(cycle, forms.ModelChoiceField)
         cycle.queryset = open_cycles(org_id).order_by("-start", "name")
-        parents = self.fields["parents"]
-        assert isinstance(parents, forms.ModelMultipleChoiceField)
         candidates = (
             Objective.objects.filter(organization_id=org_id, status=ObjectiveStatus.ACTIVE)
             .select_related("cycle", "owner_team", "owner_person__user")
@@ -141,7 +156,18 @@ class ObjectiveForm(forms.Form):
         if objective is not None:
             del self.fields["cycle"]  # moving to another cycle has its own page
             candidates = candidates.exclude(pk=objective.pk)
-        parents.queryset = candidates
+        self.fields["parents"] = pickers.pick_many(
+            pickers.OBJECTIVE,
+            pickers.first_rows(candidates, OBJECTIVE_CHOICES_LIMIT),
+            limit=OBJECTIVE_CHOICES_LIMIT,
+            queryset=candidates,
+            base=Objective.objects.filter(organization_id=org_id),
+            label_of=objective_label,
+            required=False,
+            label="Supports",
+            help_text="The objectives this one contributes to (choose several with Ctrl or ⌘).",
+            widget=forms.SelectMultiple(attrs={"size": 6}),
+        )
 
     def owner_ids(self) -> dict[str, int | None]:
         """The owner as the services take it: ``owner_team_id`` and ``owner_person_id``."""
@@ -174,7 +200,10 @@ class ObjectiveForm(forms.Form):
             "owner": owner,
             "kind": objective.kind,
             "weight": f"{objective.weight.normalize():f}",
-            "parents": list(objective.parent_links.values_list("parent_id", flat=True)),
+            # With their cycles: at size the field shows their keys ("2026-Q4/grow-revenue").
+            "parents": list(
+                Objective.objects.filter(child_links__child=objective).select_related("cycle")
+            ),
         }
 
 
@@ -196,18 +225,30 @@ class KeyResultForm(forms.Form):
     target = forms.CharField(widget=_number())
     unit = forms.CharField(required=False, max_length=30)
     direction = forms.ChoiceField(choices=DIRECTION_CHOICES, initial="increase")
-    owner = PersonChoiceField(
-        queryset=Membership.objects.none(), required=False, empty_label="Nobody yet"
-    )
+    # Made in __init__: a list of people, or past OWNER_CHOICES_LIMIT a username.
+    owner = forms.Field(required=False)
 
-    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        membership: Membership,
+        people: list[Membership] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``people``: ``key_result_owners`` read once for several forms (a formset's rows)."""
         super().__init__(*args, **kwargs)
-        owner = self.fields["owner"]
-        assert isinstance(owner, forms.ModelChoiceField)
-        owner.queryset = (
-            Membership.objects.filter(organization_id=membership.organization_id)
-            .select_related("user")
-            .order_by("user__username")
+        query = _org_people(membership.organization_id)
+        if people is None:
+            people = key_result_owners(membership.organization_id)
+        self.fields["owner"] = pickers.pick_one(
+            pickers.PERSON,
+            people,
+            limit=OWNER_CHOICES_LIMIT,
+            queryset=query,
+            base=query,
+            required=False,
+            empty_label="Nobody yet",
+            label="Owner",
         )
 
     def service_data(self) -> dict[str, Any]:
@@ -240,13 +281,22 @@ class KeyResultFullForm(KeyResultForm):
             "target": f"{kr.target.normalize():f}",
             "unit": kr.unit,
             "direction": kr.direction,
-            "owner": kr.owner_id,
+            "owner": kr.owner,  # loaded with the key result; shown as a username at size
             "weight": f"{kr.weight.normalize():f}",
             "result_type": kr.result_type,
         }
 
 
 KR_FIELD_MAP = {"owner_id": "owner"}
+
+
+def _org_people(org_id: int) -> Any:
+    return Membership.objects.filter(organization_id=org_id).select_related("user")
+
+
+def key_result_owners(org_id: int) -> list[Membership]:
+    """Who a key result may be given to, as many as a select lists (one more says "too many")."""
+    return list(_org_people(org_id).order_by("user__username")[: OWNER_CHOICES_LIMIT + 1])
 
 
 class InlineKeyResultForm(KeyResultForm):
@@ -280,20 +330,30 @@ class MoveObjectiveForm(forms.Form):
 
 
 class MoveKeyResultForm(forms.Form):
-    objective = ObjectiveChoiceField(
-        queryset=Objective.objects.none(),
-        empty_label="Choose an objective",
-        label="Move to objective",
-        help_text="Objectives you may edit, in cycles that are not closed.",
-    )
-
     def __init__(
         self, *args: Any, membership: Membership, current: Objective, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        objective = self.fields["objective"]
-        assert isinstance(objective, forms.ModelChoiceField)
-        objective.queryset = selectors.editable_objectives(membership).exclude(pk=current.pk)
+        self.fields["objective"] = objective_field(
+            selectors.editable_objectives(membership).exclude(pk=current.pk),
+            membership.organization_id,
+            empty_label="Choose an objective",
+            label="Move to objective",
+            help_text="Objectives you may edit, in cycles that are not closed.",
+        )
+
+
+def objective_field(candidates: Any, org_id: int, **field_kwargs: Any) -> forms.Field:
+    """One of ``candidates``: a select, or past OBJECTIVE_CHOICES_LIMIT a key to type."""
+    return pickers.pick_one(
+        pickers.OBJECTIVE,
+        pickers.first_rows(candidates, OBJECTIVE_CHOICES_LIMIT),
+        limit=OBJECTIVE_CHOICES_LIMIT,
+        queryset=candidates,
+        base=Objective.objects.filter(organization_id=org_id),
+        label_of=objective_label,
+        **field_kwargs,
+    )
 
 
 class CheckInForm(forms.Form):
@@ -314,6 +374,8 @@ OWNER_CHOICES_LIMIT = 200
 # <option>s weigh more than the board and take longer to draw.
 TEAM_CHOICES_LIMIT = 200
 TEAM_CHOICES_DEPTH = 2
+# Above this many objectives to choose from, the edit forms take an objective's key instead.
+OBJECTIVE_CHOICES_LIMIT = 200
 
 
 class BoardFilterForm(forms.Form):

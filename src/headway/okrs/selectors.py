@@ -650,13 +650,36 @@ class AlignmentData:
         return [row for row in self.rows if row.aligned_to_nothing]
 
 
-def alignment(org_id: int, cycle: Cycle) -> AlignmentData:
-    """The cycle's objectives with what they support and what supports them (any cycle)."""
-    shown = list(
-        _objective_display()
-        .filter(organization_id=org_id, cycle=cycle)
-        .order_by("status", "position", "id")
-    )
+def _alignment_node(
+    objective: Objective,
+    branch: frozenset[int],
+    by_id: dict[int, Objective],
+    children: dict[int, list[Objective]],
+) -> AlignmentNode:
+    """An objective with what supports it within ``by_id``, down the tree; one met again on its
+    own ``branch`` (a loop) is marked repeated and not followed."""
+    if objective.pk in branch:
+        return AlignmentNode(objective, [], repeated=True)
+    below = [
+        _alignment_node(by_id[c.pk], branch | {objective.pk}, by_id, children)
+        for c in children.get(objective.pk, [])
+        if c.pk in by_id
+    ]
+    return AlignmentNode(objective, below)
+
+
+def alignment(org_id: int, cycle: Cycle, *, limit: int | None = None) -> AlignmentData | None:
+    """The cycle's objectives with what they support and what supports them (any cycle); None
+    when it has more than ``limit`` (see ``okrs.alignment_tree`` for that page)."""
+    mine = _objective_display().filter(organization_id=org_id, cycle=cycle)
+    if limit is not None:
+        # Any limit + 1 of them off the index first: sorting and joining the thousands of a
+        # large cycle only to find it large would cost more than the whole small page.
+        some = Objective.objects.filter(organization_id=org_id, cycle=cycle).values("pk")
+        mine = mine.filter(pk__in=some.order_by("position", "id")[: limit + 1])
+    shown = list(mine.order_by("status", "position", "id"))
+    if limit is not None and len(shown) > limit:
+        return None
     ids = {o.pk for o in shown}
     links = (
         Alignment.objects.filter(organization_id=org_id)
@@ -675,14 +698,7 @@ def alignment(org_id: int, cycle: Cycle) -> AlignmentData:
     by_id = {o.pk: o for o in shown}
 
     def node(objective: Objective, branch: frozenset[int]) -> AlignmentNode:
-        if objective.pk in branch:
-            return AlignmentNode(objective, [], repeated=True)
-        below = [
-            node(by_id[c.pk], branch | {objective.pk})
-            for c in children.get(objective.pk, [])
-            if c.pk in by_id
-        ]
-        return AlignmentNode(objective, below)
+        return _alignment_node(objective, branch, by_id, children)
 
     # The tree starts from objectives supporting nothing in this cycle; the ones supporting
     # another cycle's objective (an annual one) start there too.
@@ -864,6 +880,27 @@ def objective_owners(membership: Membership) -> Owners:
         people = people.filter(Q(pk=membership.pk) | Q(pk__in=members))
         return Owners(list(teams), list(people.order_by("user__username")))
     return Owners([], [membership])
+
+
+def objective_owner_queries(membership: Membership) -> tuple[QuerySet[Team], QuerySet[Membership]]:
+    """``objective_owners`` as queries, in the same order: a form reads only as many as it can
+    list (thousands become a slug or username to type, looked up in these)."""
+    org_id = membership.organization_id
+    teams = Team.objects.filter(organization_id=org_id).order_by("name")
+    people = (
+        Membership.objects.filter(organization_id=org_id)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    if not permissions.can_write(membership):
+        return teams.none(), people.none()
+    if membership.has_role(Role.ADMIN):
+        return teams, people
+    if membership.has_role(Role.LEAD):
+        led = permissions.led_team_ids(membership)
+        members = TeamMember.objects.filter(team_id__in=led).values("membership_id")
+        return teams.filter(pk__in=led), people.filter(Q(pk=membership.pk) | Q(pk__in=members))
+    return teams.none(), people.filter(pk=membership.pk)
 
 
 # --- the coach over a whole cycle -------------------------------------------------------------

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from headway.web import views
+from headway.web import pickers, views
 from headway.web.sign_in import SignInView
 
 app_name = "web"
@@ -23,4 +23,9 @@ urlpatterns = [
     ),
     path("organization/", views.switch_organization, name="switch-organization"),
     path("assets/vega-embed.js", views.vega_bundle, name="vega-bundle"),
+    # One route per kind of picker (a fixed list, not a parameter naming an object).
+    *(
+        path(f"pick/{kind}/", pickers.suggest, {"kind": kind}, name=f"pick-{kind}")
+        for kind in pickers.PICKER_KINDS
+    ),
 ]

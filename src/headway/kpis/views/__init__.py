@@ -47,10 +47,12 @@ from headway.kpis.selectors import (
 )
 from headway.kpis.views.data_in import sources_section
 from headway.kpis.views.xmr import RebaselineForm, xmr_section
+from headway.okrs import forms as okr_forms
 from headway.orgs import permissions
 from headway.orgs.models import Membership, Team
-from headway.orgs.selectors import teams_in_order
+from headway.orgs.selectors import teams_in_order, tree_order
 from headway.web.decorators import member_view
+from headway.web.pickers import first_rows
 from headway.web.shortcuts import add_service_errors, get_or_404
 
 # The measurements table shows this many periods, newest first, unless asked for all of them.
@@ -211,18 +213,30 @@ def _kpi_page(
 
 
 def _kpi_form(request: HttpRequest, me: Membership, kpi: Kpi | None) -> KpiForm:
-    teams = teams_in_order(me.organization_id)
-    if not permissions.can_administer(me):
+    allowed: frozenset[int | None] | None = None
+    if permissions.can_administer(me):
+        # One more than the form lists: past it the team is a slug to type, no tree needed.
+        every = first_rows(
+            Team.objects.filter(organization_id=me.organization_id).order_by("name", "id"),
+            okr_forms.TEAM_CHOICES_LIMIT,
+        )
+        fits = len(every) <= okr_forms.TEAM_CHOICES_LIMIT
+        teams = tree_order(every) if fits else [(team, 0) for team in every]
+    else:
         # Others may give a KPI only to a team they lead (or leave it where it is).
         allowed = permissions.led_team_ids(me) | {kpi.owner_team_id if kpi else None}
-        teams = [(team, depth) for team, depth in teams if team.pk in allowed]
-    people = list(
+        teams = [(team, d) for team, d in teams_in_order(me.organization_id) if team.pk in allowed]
+    # One more than a select lists: past it the owner is a username to type.
+    people = first_rows(
         Membership.objects.filter(organization_id=me.organization_id)
         .select_related("user")
-        .order_by("user__full_name", "user__username")
+        .order_by("user__full_name", "user__username"),
+        okr_forms.OWNER_CHOICES_LIMIT,
     )
     data = request.POST if request.method == "POST" else None
-    return KpiForm(data, teams=teams, people=people, kpi=kpi)
+    return KpiForm(
+        data, teams=teams, people=people, org_id=me.organization_id, team_ids=allowed, kpi=kpi
+    )
 
 
 def _kpi_form_page(request: HttpRequest, form: KpiForm, kpi: Kpi | None) -> HttpResponse:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from headway.errors import ValidationFailed
-from headway.kpis import alert_services, notify
+from headway.kpis import alert_forms, alert_services, notify
 from headway.kpis.alert_forms import ChannelForm
 from headway.kpis.choices import ChannelKind
 from headway.kpis.models import AlertChannel, Kpi, Notification
@@ -40,7 +40,9 @@ def _admin(request: HttpRequest) -> Membership:
 
 
 def _kpis(me: Membership) -> list[Kpi]:
-    return list(Kpi.objects.filter(organization_id=me.organization_id).order_by("name", "id"))
+    # One more than the form lists: past it the KPIs are keys to type.
+    kpis = Kpi.objects.filter(organization_id=me.organization_id).order_by("name", "id")
+    return list(kpis[: alert_forms.KPI_CHOICES_LIMIT + 1])
 
 
 def _get_channel(me: Membership, channel_id: int) -> AlertChannel:
@@ -86,7 +88,7 @@ def _form_page(
 def channel_create(request: HttpRequest) -> HttpResponse:
     me = _admin(request)
     data = request.POST if request.method == "POST" else None
-    form = ChannelForm(data, kpis=_kpis(me))
+    form = ChannelForm(data, kpis=_kpis(me), org_id=me.organization_id)
     if form.is_bound and form.is_valid():
         try:
             channel = alert_services.create_channel(actor=me, **form.service_data())
@@ -105,7 +107,7 @@ def channel_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
     me = _admin(request)
     channel = _get_channel(me, channel_id)
     data = request.POST if request.method == "POST" else None
-    form = ChannelForm(data, kpis=_kpis(me), channel=channel)
+    form = ChannelForm(data, kpis=_kpis(me), org_id=me.organization_id, channel=channel)
     if form.is_bound and form.is_valid():
         try:
             alert_services.update_channel(actor=me, channel=channel, **form.service_data())

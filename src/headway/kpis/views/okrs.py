@@ -71,7 +71,7 @@ def make_key_result(request: HttpRequest, kpi_id: int) -> HttpResponse:
     objectives = followable_objectives(me)
     latest = latest_measurement(kpi.pk)
     if request.method == "POST":
-        form = KeyResultFromKpiForm(request.POST, objectives=objectives)
+        form = KeyResultFromKpiForm(request.POST, objectives=objectives, org_id=me.organization_id)
         if form.is_valid():
             try:
                 kr = create_key_result_from_kpi(actor=me, kpi=kpi, **form.service_data())
@@ -90,7 +90,9 @@ def make_key_result(request: HttpRequest, kpi_id: int) -> HttpResponse:
         }
         if (wanted := request.GET.get("objective", "")).isdigit():
             initial["objective"] = int(wanted)
-        form = KeyResultFromKpiForm(initial=initial, objectives=objectives)
+        form = KeyResultFromKpiForm(
+            initial=initial, objectives=objectives, org_id=me.organization_id
+        )
         status = 200
     return render(
         request,

@@ -22,6 +22,7 @@ from headway.okrs.forms import (
     InlineKeyResultFormSet,
     MoveObjectiveForm,
     ObjectiveForm,
+    key_result_owners,
 )
 from headway.okrs.models import Objective
 from headway.okrs.progress import pace
@@ -118,11 +119,11 @@ def create(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = {}
     if (cycle_id := request.GET.get("cycle", "")).isdigit():
         initial["cycle"] = int(cycle_id)
+    # The rows share one read of who may own a key result.
+    kr_kwargs = {"membership": membership, "people": key_result_owners(membership.organization_id)}
     if request.method == "POST":
         form = ObjectiveForm(request.POST, membership=membership)
-        key_results = InlineKeyResultFormSet(
-            request.POST, prefix="kr", form_kwargs={"membership": membership}
-        )
+        key_results = InlineKeyResultFormSet(request.POST, prefix="kr", form_kwargs=kr_kwargs)
         if form.is_valid() and key_results.is_valid():
             rows = [f for f in key_results.forms if f.has_changed()]
             try:
@@ -139,7 +140,7 @@ def create(request: HttpRequest) -> HttpResponse:
         status = UNPROCESSABLE
     else:
         form = ObjectiveForm(initial=initial, membership=membership)
-        key_results = InlineKeyResultFormSet(prefix="kr", form_kwargs={"membership": membership})
+        key_results = InlineKeyResultFormSet(prefix="kr", form_kwargs=kr_kwargs)
         status = 200
     return render(
         request,
