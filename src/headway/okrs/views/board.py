@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from headway.core import PaceStatus
 from headway.core.coach.model import Finding
-from headway.okrs import selectors
+from headway.okrs import alignment_tree, selectors
 from headway.okrs.at_risk import checkins_by_key_result
 from headway.okrs.choices import ObjectiveStatus
 from headway.okrs.coach import findings_by_objective
@@ -185,17 +185,71 @@ def _branches(
     return [(b, objective_rows(b.team.objectives, now, findings, checkins)) for b in branches]
 
 
+# Past this many objectives in the cycle the alignment page shows a page of top objectives a
+# few levels down (see okrs.alignment_tree); the rest opens on demand.
+LAZY_ALIGNMENT_OBJECTIVES = selectors.LAZY_BOARD_OBJECTIVES
+
+
 @member_view
 def alignment(request: HttpRequest) -> HttpResponse:
+    """The cycle's alignment tree: whole while small; at size (or filtered by ``?team=``, or
+    opened at ``?node=<objective id>``) a page of top objectives a few levels deep, whose
+    "N more" load a batch of supporters (htmx: ``?node=&offset=``)."""
     membership = acting(request)
     org_id = membership.organization_id
     cycle = chosen_cycle(request, membership)
+    node_id = _number(request.GET.get("node"))
+    if "node" in request.GET and node_id is None:
+        raise Http404("no such objective")
+    cycles = selectors.cycles(org_id)
+    if node_id is None and "team" not in request.GET:
+        data = selectors.alignment(org_id, cycle, limit=LAZY_ALIGNMENT_OBJECTIVES)
+        if data is not None:
+            return render(
+                request,
+                "okrs/alignment.html",
+                {"cycle": cycle, "cycles": cycles, "data": data},
+            )
+    tree = selectors.team_tree(org_id)
+    query = request.GET.copy()
+    query["cycle"] = str(cycle.pk)
+    form = BoardFilterForm(query, cycles=list(cycles), teams=tree, people=[])
+    team = None
+    if form.is_valid() and form.cleaned_data["team"] is not None:
+        team = next(n.team for n in tree if n.team.pk == form.cleaned_data["team"])
+    teams = None if team is None else alignment_tree.teams_below(tree, team.pk)
+    # What the tree's links carry along: the cycle and the team filter.
+    scope = urlencode({"cycle": cycle.pk, **({} if team is None else {"team": team.pk})})
+    if node_id is not None and request.htmx:  # type: ignore[attr-defined]
+        offset = max(_number(request.GET.get("offset")) or 0, 0)
+        more = alignment_tree.more_supporters(org_id, cycle, node_id, teams=teams, offset=offset)
+        return render(
+            request,
+            "okrs/_alignment_more.html",
+            {"cycle": cycle, "more": more, "scope": scope},
+        )
+    data_at_size = alignment_tree.alignment_at_size(
+        org_id, cycle, teams=teams, node_id=node_id, page=request.GET.get("page")
+    )
+    if node_id is not None and not data_at_size.roots:
+        raise Http404("no such objective in this cycle")
     return render(
         request,
         "okrs/alignment.html",
         {
             "cycle": cycle,
-            "cycles": selectors.cycles(org_id),
-            "data": selectors.alignment(org_id, cycle),
+            "form": form,
+            "team": team,
+            "node_id": node_id,
+            "scope": scope,
+            "large": data_at_size,
+            "depth": alignment_tree.DEPTH,
         },
     )
+
+
+def _number(value: str | None) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except ValueError:
+        return None
