@@ -249,6 +249,32 @@ class CheckIn(models.Model):
         return f"{self.value} ({self.confidence}/10) at {self.created_at:%Y-%m-%d}"
 
 
+class CoachTally(models.Model):
+    """The coach report's counts of a large cycle, kept between views.
+
+    Counting means linting every active objective of the cycle (6,000 at 20,000 people: most of
+    a second), so past the report's size limit the page shows the last count and its time, and a
+    recount runs in the background once it is older than ``coach_report.TALLY_MAX_AGE``. A
+    section opened is linted live. Derived data: not exported, recounted on demand.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    cycle = models.OneToOneField(Cycle, on_delete=models.CASCADE, related_name="coach_tally")
+    counted_at = models.DateTimeField()
+    # When a background recount was last asked for: one request per stale period queues it.
+    requested_at = models.DateTimeField(null=True)
+    # The rules switched off when counted: a count made under other rules is not shown.
+    disabled_rules = models.JSONField(default=list)
+    checked = models.PositiveIntegerField()  # active objectives
+    flagged = models.PositiveIntegerField()  # of them with a note
+    per_rule = models.JSONField(default=dict)  # rule id -> notes
+    # [["team=<id>" or "person=<membership id>", notes], ...] in the report's order, noted only.
+    sections = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"coach tally of {self.cycle_id} at {self.counted_at:%Y-%m-%d %H:%M}"
+
+
 class Rollup(models.Model):
     """Progress of a team (or, with no team, the whole organization) in one cycle."""
 

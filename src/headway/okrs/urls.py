@@ -11,6 +11,7 @@ urlpatterns = [
     path("okrs/alignment/", board.alignment, name="alignment"),
     path("okrs/coach/", coach.report, name="coach-report"),
     path("okrs/cycle/<int:cycle_id>/coach/", coach.report, name="coach-report"),
+    path("okrs/cycle/<int:cycle_id>/coach/recount/", coach.recount, name="coach-recount"),
     path("okrs/coach/settings/", coach.settings, name="coach-settings"),
     path("objectives/new/", objectives.create, name="objective-create"),
     path("objectives/lint/", coach.lint, name="objective-lint"),

@@ -20,14 +20,14 @@ from django.views.decorators.http import require_POST
 from headway.core.coach import RULES
 from headway.core.coach.model import Finding, ObjectiveDraft
 from headway.errors import ValidationFailed
-from headway.okrs import selectors
+from headway.okrs import coach_report, selectors
+from headway.okrs.choices import ObjectiveStatus
 from headway.okrs.coach import (
     SEVERITY_ORDER,
     CoachFindings,
     CoachNotes,
     coach_cycle_rows,
     draft_key,
-    in_board_order,
     key_result_draft,
     lint_among,
     lint_draft_input,
@@ -39,7 +39,7 @@ from headway.okrs.models import Cycle, Objective
 from headway.okrs.views.common import acting, chosen_cycle
 from headway.orgs import permissions
 from headway.orgs.accessors import MAX_ID
-from headway.orgs.models import Membership, Team, User
+from headway.orgs.models import Membership, Team
 from headway.orgs.services import set_coach_disabled_rules
 from headway.web.decorators import member_view
 from headway.web.shortcuts import add_service_errors, get_or_404
@@ -241,34 +241,22 @@ class RuleCount:
     disabled: bool
 
 
-def _sections(
-    tree: list[selectors.TeamNode], rows: list[Mapping[str, Any]], found: CoachFindings
-) -> list[ReportSection]:
+def _sections(counted: coach_report.CycleCount) -> list[ReportSection]:
     """Every owner's section in board order (teams in tree order, then people), noted or not."""
-    by_owner: dict[str, list[Mapping[str, Any]]] = {}
-    for row in rows:
-        by_owner.setdefault(row_owner(row), []).append(row)
-    sections = []
-    for node in tree:
-        owner = f"team:{node.team.slug}"
-        if objectives := by_owner.get(owner):
-            query = f"team={node.team.pk}"
-            sections.append(
-                ReportSection(node.team.name, node.path[:-1], query, objectives, owner, found)
-            )
-    for owner, objectives in by_owner.items():
-        first = objectives[0]
-        if first["owner_team_id"] is None:
-            query = f"person={first['owner_person_id']}"
-            name = User.name_shown(
-                first["owner_person__user__full_name"],
-                first["owner_person__user__first_name"],
-                first["owner_person__user__last_name"],
-                first["owner_person__user__username"],
-            )
-            name = f"{name} (personal)"
-            sections.append(ReportSection(name, [], query, objectives, owner, found))
-    return sections
+    found = counted.found
+    return [
+        ReportSection(g.name, g.path, g.query, g.objectives, g.owner, found) for g in counted.groups
+    ]
+
+
+def _at_size(org_id: int, cycle: Cycle, tree: list[selectors.TeamNode]) -> bool:
+    """Whether the report shows a kept count (``coach_report``) rather than linting the cycle."""
+    if len(tree) > LAZY_REPORT_SECTIONS:
+        return True
+    active = Objective.objects.filter(
+        organization_id=org_id, cycle=cycle, status=ObjectiveStatus.ACTIVE
+    )
+    return active.count() > LAZY_REPORT_OBJECTIVES
 
 
 def _wanted(request: HttpRequest) -> tuple[str, int] | None:
@@ -282,20 +270,19 @@ def _wanted(request: HttpRequest) -> tuple[str, int] | None:
     return None
 
 
-def _section(
-    request: HttpRequest, membership: Membership, cycle: Cycle, wanted: tuple[str, int]
-) -> HttpResponse:
-    """One section of the report at size, opened (htmx): its owner's objectives are linted
-    beside the company's, which is all its findings depend on."""
+def _one_section(membership: Membership, cycle: Cycle, wanted: tuple[str, int]) -> ReportSection:
+    """One section of the report, linted now: its owner's objectives beside the company's,
+    which is all its findings depend on."""
     kind, ident = wanted
     org_id = membership.organization_id
     team_id = person_id = None
     if kind == "team":
         team = get_or_404(membership, Team, ident)
-        team_id, owner = team.pk, f"team:{team.slug}"
+        team_id, owner, name = team.pk, f"team:{team.slug}", team.name
     else:
         person = get_or_404(membership, Membership, ident, select=("user",))
         person_id, owner = person.pk, f"person:{person.user.username}"
+        name = f"{person.display_name} (personal)"
     rows = selectors.coach_rows(org_id, cycle.pk, team_id=team_id, person_id=person_id)
     # Company objectives first, their roots as the tree orders them (by name): as in the report.
     ordered = sorted(
@@ -315,35 +302,44 @@ def _section(
         history=selectors.owner_history(org_id, cycle, team_id=team_id, person_id=person_id),
     )
     own = [r for r in ordered if row_owner(r) == owner]
-    section = ReportSection("", [], f"{kind}={ident}", own, owner, found)
-    return render(request, "okrs/_coach_section.html", {"section": section})
+    return ReportSection(name, [], f"{kind}={ident}", own, owner, found)
 
 
 @member_view
 def report(request: HttpRequest, cycle_id: int | None = None) -> HttpResponse:
-    """A cycle's findings counted per rule, then by team and person; at size the sections are
-    rows that load their notes when opened (``?team=``/``?person=``, see ``_section``)."""
+    """A cycle's findings counted per rule, then by team and person. At size the counts are
+    the kept ones (``coach_report``) and the sections are rows that load their notes when
+    opened (``?team=``/``?person=``, linted live)."""
     membership = acting(request)
     org_id = membership.organization_id
     organization = membership.organization
     cycle = chosen_cycle(request, membership, cycle_id)
     wanted = _wanted(request)
     if wanted is not None and request.htmx:  # type: ignore[attr-defined]
-        return _section(request, membership, cycle, wanted)
+        section = _one_section(membership, cycle, wanted)
+        return render(request, "okrs/_coach_section.html", {"section": section})
     tree = selectors.team_tree(org_id)
-    rows = selectors.coach_rows(org_id, cycle.pk)
-    ordered = in_board_order(rows.objectives, [n.team.pk for n in tree])
-    found = coach_cycle_rows(
-        organization,
-        ordered,
-        rows.key_results,
-        cycle=cycle,
-        today=timezone.localdate(),
-        history=selectors.owner_history(org_id, cycle),
-    )
-    sections = [s for s in _sections(tree, ordered, found) if s.count]
-    per_rule = Counter(f.rule for fs in found.by_objective.values() for f in fs)
-    per_rule.update(f.rule for fs in found.by_owner.values() for f in fs)
+    tally, page = None, None
+    sections: Sequence[ReportSection | coach_report.TallyRow]
+    if _at_size(org_id, cycle, tree):
+        tally = coach_report.current_tally(organization, cycle)
+        per_rule, checked, flagged = Counter(tally.per_rule), tally.checked, tally.flagged
+        lazy = wanted is None
+        if wanted is not None:
+            # Without JavaScript a row's link opens the report with that section alone, open.
+            sections = [_one_section(membership, cycle, wanted)]
+        else:
+            page = Paginator(tally.sections, REPORT_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+            sections = coach_report.tally_rows(organization, tree, list(page.object_list))
+    else:
+        counted = coach_report.count_cycle(organization, cycle, tree)
+        per_rule, checked, flagged = counted.per_rule, counted.checked, counted.flagged
+        sections = [s for s in _sections(counted) if s.count]
+        lazy = False
+        if wanted is not None:
+            get_or_404(membership, Team if wanted[0] == "team" else Membership, wanted[1])
+            query = f"{wanted[0]}={wanted[1]}"
+            sections = [s for s in sections if s.query == query]
     disabled = set(organization.coach_disabled_rules or ())
     counts = sorted(
         (
@@ -354,17 +350,6 @@ def report(request: HttpRequest, cycle_id: int | None = None) -> HttpResponse:
         ),
         key=lambda r: (-r.count, SEVERITY_ORDER.index(RULES[r.id].severity), r.title),
     )
-    flagged = sum(1 for fs in found.by_objective.values() if fs)
-    lazy = flagged > LAZY_REPORT_OBJECTIVES or len(sections) > LAZY_REPORT_SECTIONS
-    page = None
-    if wanted is not None:
-        # Without JavaScript a row's link opens the report with that section alone, open.
-        get_or_404(membership, Team if wanted[0] == "team" else Membership, wanted[1])
-        query = f"{wanted[0]}={wanted[1]}"
-        sections, lazy = [s for s in sections if s.query == query], False
-    elif lazy:
-        page = Paginator(sections, REPORT_ROWS_PER_PAGE).get_page(request.GET.get("page"))
-        sections = list(page.object_list)
     return render(
         request,
         "okrs/coach_report.html",
@@ -374,13 +359,25 @@ def report(request: HttpRequest, cycle_id: int | None = None) -> HttpResponse:
             "sections": sections,
             "lazy": lazy,
             "page": page,
+            "tally": tally,
             "counts": counts,
             "total": sum(per_rule.values()),
-            "checked": len(ordered),
+            "checked": checked,
             "flagged": flagged,
             "can_administer": permissions.can_administer(membership),
         },
     )
+
+
+@require_POST
+@member_view
+def recount(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """Count a large cycle's report again now, rather than wait for the background recount."""
+    membership = acting(request)
+    cycle = chosen_cycle(request, membership, cycle_id)
+    coach_report.recount(membership.organization, cycle)
+    messages.success(request, "Counted again.")
+    return redirect("okrs:coach-report", cycle.pk)
 
 
 # --- switching rules off ----------------------------------------------------------------------
