@@ -9,15 +9,20 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, FloatField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from headway import core
+from headway.core.pace import _SLACK as PACE_SLACK
 from headway.core.tree import descendants
 from headway.okrs.choices import CycleState, ObjectiveStatus
 from headway.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from headway.okrs.progress import (
     cycle_bounds,
+    cycle_thresholds,
     expected_progress,
     key_result_forecast,
     latest_confidence,
@@ -25,7 +30,7 @@ from headway.okrs.progress import (
     pace,
 )
 from headway.okrs.selectors import TeamNode, team_tree
-from headway.orgs.models import Membership, Team, TeamMember
+from headway.orgs.models import Membership, Team, TeamMember, User
 
 # A key result nobody has checked in for this long is overdue: check-ins are weekly.
 OVERDUE_AFTER = dt.timedelta(days=7)
@@ -109,6 +114,16 @@ def checkins_by_key_result(key_result_ids: Iterable[int]) -> dict[int, list[Chec
 
 
 @dataclass
+class ListedObjective:
+    """An objective behind its pace as the list reads it for a page: plain values."""
+
+    pk: int
+    title: str
+    progress: float
+    owner_name: str
+
+
+@dataclass
 class KeyResultEntry:
     kr: KeyResult
     pace: core.PaceStatus
@@ -121,7 +136,7 @@ class KeyResultEntry:
 
 @dataclass
 class ObjectiveEntry:
-    objective: Objective
+    objective: Objective | ListedObjective
     pace: core.PaceStatus
     forecast: float | None
     confidence: int | None
@@ -188,10 +203,7 @@ def at_risk(
         .order_by("position", "id")
     )
     if team_id is not None:
-        edges = [(n.team.parent_id, n.team.pk) for n in tree if n.team.parent_id is not None]
-        scope = {team_id} | descendants(edges, [team_id])
-        members = TeamMember.objects.filter(team_id__in=scope).values("membership_id")
-        queryset = queryset.filter(Q(owner_team_id__in=scope) | Q(owner_person_id__in=members))
+        queryset = queryset.filter(_in_team(team_id, tree))
     objectives = list(queryset)
     checkins = checkins_by_key_result(kr.pk for o in objectives for kr in o.key_results.all())
 
@@ -200,7 +212,7 @@ def at_risk(
     for objective in objectives:
         # One cycle object for all: it holds the organization, and so the pace cut-offs.
         objective.cycle = cycle
-        entry = _entry(objective, cycle, checkins, now)
+        entry = _entry(objective, list(objective.key_results.all()), cycle, checkins, now)
         if entry is None:
             continue
         if objective.owner_team_id is not None:
@@ -222,10 +234,21 @@ def at_risk(
     )
 
 
+def _in_team(team_id: int, tree: list[TeamNode]) -> Q:
+    """Objectives of the team, of the teams below it and its people's personal ones."""
+    edges = [(n.team.parent_id, n.team.pk) for n in tree if n.team.parent_id is not None]
+    scope = {team_id} | descendants(edges, [team_id])
+    members = TeamMember.objects.filter(team_id__in=scope).values("membership_id")
+    return Q(owner_team_id__in=scope) | Q(owner_person_id__in=members)
+
+
 def _entry(
-    objective: Objective, cycle: Cycle, checkins: dict[int, list[CheckIn]], now: dt.datetime
+    objective: Objective | ListedObjective,
+    krs: list[KeyResult],
+    cycle: Cycle,
+    checkins: dict[int, list[CheckIn]],
+    now: dt.datetime,
 ) -> ObjectiveEntry | None:
-    krs = list(objective.key_results.all())
     forecasts = [(kr, key_result_forecast(kr, checkins.get(kr.pk, ()), cycle, now)) for kr in krs]
     behind_krs = [
         KeyResultEntry(kr, status, forecast)
@@ -242,4 +265,201 @@ def _entry(
         confidence=latest_confidence(krs),
         behind=status in BEHIND,
         key_results=behind_krs,
+    )
+
+
+# --- the at-risk page: counted in the database, a page of entries built --------------------------
+
+# A page lists this many objectives behind (each with its key results behind): at size thousands
+# are, and building and drawing every one took seconds.
+AT_RISK_PER_PAGE = 50
+
+
+@dataclass
+class PageGroup:
+    """A team's objectives on this page, or one person's personal objectives."""
+
+    name: str
+    team_id: int | None
+    person_id: int | None
+    objectives: list[ObjectiveEntry] = field(default_factory=list)
+
+
+@dataclass
+class DepartmentCount:
+    """What is behind under one department (a team just below the company), the company's own
+    objectives, or personal objectives (``team_id`` None)."""
+
+    name: str
+    team_id: int | None
+    off_track: int = 0
+    at_risk: int = 0
+    # On pace itself, listed for one of its key results.
+    key_results_only: int = 0
+    key_results: int = 0
+
+    @property
+    def objectives(self) -> int:
+        return self.off_track + self.at_risk + self.key_results_only
+
+
+@dataclass
+class AtRiskPage:
+    cycle: Cycle
+    expected: float
+    groups: list[PageGroup]
+    tree: list[TeamNode]
+    team_id: int | None
+    page: Page[int]
+    objective_count: int
+    key_result_count: int
+    departments: list[DepartmentCount]
+    total: DepartmentCount
+
+
+def _behind(progress: str, cut: float) -> LessThan:
+    """``progress`` trails ``cut``: the test of ``core.pace_status`` (its slack and all), in SQL,
+    so the database lists exactly the rows Python would call behind."""
+    return LessThan(F(progress) + Value(PACE_SLACK, FloatField()), Value(cut, FloatField()))
+
+
+def at_risk_page(
+    org_id: int,
+    cycle: Cycle,
+    now: dt.datetime,
+    *,
+    tree: list[TeamNode],
+    team_id: int | None = None,
+    page: str | int | None = None,
+    per_page: int | None = None,
+) -> AtRiskPage:
+    """``at_risk`` a page at a time: the same objectives in the same order, counted by the
+    database (what is behind, by department and reason) and built only for the page shown.
+
+    Three queries whatever the size: the objectives behind (or with a key result behind) as
+    values, the page's key results, their check-ins.
+    """
+    expected = expected_progress(cycle, now)
+    thresholds = cycle_thresholds(cycle)
+    on_track, off_track = expected - thresholds.on_track, expected - thresholds.at_risk
+    queryset = (
+        Objective.objects.filter(organization_id=org_id, cycle=cycle, status=ObjectiveStatus.ACTIVE)
+        # A subquery per objective rather than a join and GROUP BY: it reads the cycle's key
+        # results by index instead of scanning every key result of every quarter.
+        .annotate(
+            krs_behind=Coalesce(
+                Subquery(
+                    KeyResult.objects.filter(objective_id=OuterRef("pk"))
+                    .filter(_behind("progress", on_track))
+                    .order_by()
+                    .values("objective_id")
+                    .annotate(n=Count("id"))
+                    .values("n")
+                ),
+                0,
+            )
+        )
+        .filter(Q(_behind("progress", on_track)) | Q(krs_behind__gt=0))
+        .order_by("position", "id")
+    )
+    if team_id is not None:
+        queryset = queryset.filter(_in_team(team_id, tree))
+    rows = list(
+        queryset.values_list(
+            "id",
+            "title",
+            "progress",
+            "owner_team_id",
+            "owner_person_id",
+            "owner_person__user__full_name",
+            "owner_person__user__first_name",
+            "owner_person__user__last_name",
+            "owner_person__user__username",
+            "krs_behind",
+        )
+    )
+    names = {n.team.pk: n.team.name for n in tree}
+    # Each team's department: itself at the top two levels, else its parent's.
+    department: dict[int, int] = {}
+    for node in tree:
+        parent = node.team.parent_id
+        department[node.team.pk] = (
+            department.get(parent, node.team.pk) if node.depth > 1 and parent else node.team.pk
+        )
+    rank = {n.team.pk: i for i, n in enumerate(tree)}
+    listed: dict[int, ListedObjective] = {}
+    # The owner of each objective listed: (False, team id) or (True, membership id).
+    owners: dict[int, tuple[bool, int]] = {}
+    order: list[tuple[tuple[int, str, int], int]] = []
+    counts: dict[int | None, DepartmentCount] = {}
+    total = DepartmentCount("Everything listed", None)
+    for pk, title, progress, owner_team, person, full, first, last, user, krs in rows:
+        dept: int | None
+        if owner_team is not None:
+            name = names.get(owner_team, "")
+            order.append(((0, "", rank.get(owner_team, len(rank))), pk))
+            owners[pk] = (False, owner_team)
+            dept = department.get(owner_team, owner_team)
+        else:
+            name = User.name_shown(full, first, last, user)
+            order.append(((1, name.lower(), person), pk))
+            owners[pk] = (True, person)
+            dept = None
+        listed[pk] = ListedObjective(pk, title, progress, name)
+        count = counts.get(dept)
+        if count is None:
+            label = names.get(dept, "") if dept is not None else "Personal objectives"
+            count = counts[dept] = DepartmentCount(label, dept)
+        for bucket in (count, total):
+            bucket.key_results += krs
+            if progress + PACE_SLACK < off_track:
+                bucket.off_track += 1
+            elif progress + PACE_SLACK < on_track:
+                bucket.at_risk += 1
+            else:
+                bucket.key_results_only += 1
+    # Teams in tree order, then people by name: as ``at_risk`` lists them (the sort is stable,
+    # so an owner's objectives keep their board order).
+    order.sort(key=lambda item: item[0])
+    paged = Paginator([pk for _, pk in order], per_page or AT_RISK_PER_PAGE).get_page(page)
+    on_page: list[int] = list(paged.object_list)
+    krs_by_objective: dict[int, list[KeyResult]] = {pk: [] for pk in on_page}
+    for kr in (
+        KeyResult.objects.filter(objective_id__in=on_page)
+        .select_related("owner__user")
+        .order_by("objective_id", "position", "id")
+    ):
+        krs_by_objective[kr.objective_id].append(kr)
+    checkins = checkins_by_key_result(kr.pk for krs in krs_by_objective.values() for kr in krs)
+    groups: list[PageGroup] = []
+    last_owner: tuple[bool, int] | None = None
+    for pk in on_page:
+        objective = listed[pk]
+        entry = _entry(objective, krs_by_objective[pk], cycle, checkins, now)
+        if entry is None:  # the database listed it as behind: never, bar the type checker
+            continue
+        if owners[pk] != last_owner:
+            last_owner = personal, owner = owners[pk]
+            groups.append(
+                PageGroup(
+                    objective.owner_name,
+                    None if personal else owner,
+                    owner if personal else None,
+                )
+            )
+        groups[-1].objectives.append(entry)
+    departments = [counts[n.team.pk] for n in tree if n.team.pk in counts]
+    if None in counts:
+        departments.append(counts[None])
+    return AtRiskPage(
+        cycle=cycle,
+        expected=expected,
+        groups=groups,
+        tree=tree,
+        team_id=team_id,
+        page=paged,
+        objective_count=len(rows),
+        key_result_count=total.key_results,
+        departments=departments,
+        total=total,
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from headway.errors import ValidationFailed
 from headway.okrs import at_risk as reads
 from headway.okrs import rhythm_services, selectors
+from headway.okrs.forms import TEAM_CHOICES_DEPTH, TEAM_CHOICES_LIMIT
 from headway.okrs.reminders import WEEKDAYS, digest_weekday
 from headway.okrs.rhythm_forms import (
     AtRiskFilterForm,
@@ -34,10 +35,24 @@ def at_risk(request: HttpRequest) -> HttpResponse:
     tree = selectors.team_tree(org_id)
     query = request.GET.copy()
     query["cycle"] = str(cycle.pk)
-    form = AtRiskFilterForm(query, cycles=list(selectors.cycles(org_id)), teams=tree)
+    choices = tree
+    if len(tree) > TEAM_CHOICES_LIMIT:
+        # As on the board: the top of a large tree and the team chosen; each team's heading
+        # below leads further down.
+        chosen = query.get("team", "")
+        choices = [n for n in tree if n.depth <= TEAM_CHOICES_DEPTH or str(n.team.pk) == chosen]
+    form = AtRiskFilterForm(query, cycles=list(selectors.cycles(org_id)), teams=choices)
     team_id = form.cleaned_data["team"] if form.is_valid() else None
-    data = reads.at_risk(org_id, cycle, timezone.now(), team_id=team_id, tree=tree)
-    return render(request, "okrs/at_risk.html", {"cycle": cycle, "form": form, "data": data})
+    data = reads.at_risk_page(
+        org_id, cycle, timezone.now(), team_id=team_id, tree=tree, page=request.GET.get("page")
+    )
+    filters = query.copy()
+    filters.pop("page", None)
+    return render(
+        request,
+        "okrs/at_risk.html",
+        {"cycle": cycle, "form": form, "data": data, "filters": filters.urlencode()},
+    )
 
 
 @member_view
