@@ -103,6 +103,8 @@ def test_objective_edit_shows_the_current_owner_and_parents_as_keys(world, clien
     page = text(login(client, world.alice).get(f"/objectives/{child.pk}/edit/"))
     assert input_value(page, "owner") == "growth"
     assert input_value(page, "parents") == "2026-Q4/grow"
+    # How to choose several in a select is not said of a field to type in.
+    assert "Type objective keys, separated by commas." in page and "Ctrl" not in page
 
     data = {"title": "Onboard", "description": "", "owner": "growth", "kind": "aspirational"}
     saved = client.post(
@@ -232,3 +234,4 @@ def test_below_the_limit_the_selects_stay(world, client):
     page = text(login(client, world.alice).get("/objectives/new/"))
     assert '<select name="owner"' in page and '<select name="kr-0-owner"' in page
     assert f'<option value="person:{world.lena.pk}">' in page
+    assert "The objectives this one contributes to. Choose several with Ctrl or ⌘." in page

@@ -165,7 +165,8 @@ class ObjectiveForm(forms.Form):
             label_of=objective_label,
             required=False,
             label="Supports",
-            help_text="The objectives this one contributes to (choose several with Ctrl or ⌘).",
+            help_text="The objectives this one contributes to.",
+            select_hint="Choose several with Ctrl or ⌘.",
             widget=forms.SelectMultiple(attrs={"size": 6}),
         )
 

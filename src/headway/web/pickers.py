@@ -338,10 +338,14 @@ def pick_many(
     queryset: QuerySet[Any],
     base: QuerySet[Any],
     label_of: Callable[[Any], str] | None = None,
+    select_hint: str = "",
     **field_kwargs: Any,
 ) -> forms.Field:
-    """``pick_one`` for several: a multiple select (or the widget given), or keys to type."""
+    """``pick_one`` for several: a multiple select (or the widget given), or keys to type.
+    ``select_hint`` is added to the help text of the select only (how to choose several)."""
     if len(rows) <= limit:
+        if select_hint:
+            field_kwargs["help_text"] = f"{field_kwargs.get('help_text', '')} {select_hint}".strip()
         return ListedMultipleChoiceField(rows, label_of=label_of or kind.label_of, **field_kwargs)
     return KeysField(kind, queryset, base=base, **field_kwargs)
 
