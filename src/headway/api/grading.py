@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import Count, IntegerField, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from headway import core
 from headway.api.auth import actor, writer
-from headway.api.types import ObjectIn
-from headway.okrs import cycles, grading, scoreboard
-from headway.okrs.models import Cycle, KeyResult, Objective
+from headway.api.types import ObjectIn, next_link
+from headway.okrs import cycles, grading
+from headway.okrs.models import Cycle, KeyResult, Objective, Rollup
 from headway.orgs.accessors import get_for
 
 router = Router(tags=["grading"])
@@ -76,6 +78,11 @@ class ScoresOut(Schema):
     objectives: list[ObjectiveScoreOut]
     teams: list[TeamScoreOut]
     organization: TeamScoreOut
+    objectives_count: int = Field(..., description="The cycle's objectives over all pages.")
+    teams_count: int = Field(..., description="The teams with a roll-up over all pages.")
+    next: str | None = Field(
+        ..., description="The link to the next page of either list; null on the last."
+    )
 
 
 class FiscalYearIn(ObjectIn):
@@ -129,10 +136,34 @@ def clear_grade(request: HttpRequest, kr_id: int) -> dict[str, Any]:
     return _grade_out(grading.clear_grade(actor=me, key_result=kr))
 
 
+class ScoresPage(Schema):
+    limit: int = Field(1000, ge=1, le=1000, description="Objectives, and teams, listed at most.")
+    offset: int = Field(0, ge=0, le=2**31, description="Objectives, and teams, skipped.")
+
+
 @router.get("/cycles/{cycle_id}/scores", response=ScoresOut)
-def cycle_scores(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
+def cycle_scores(request: HttpRequest, cycle_id: int, page: Query[ScoresPage]) -> dict[str, Any]:
+    """The cycle's objectives (by position, then id), its teams' roll-ups (by team name) and the
+    organization's. Both lists are paged by the same ``limit`` (default and at most 1000) and
+    ``offset``; ``objectives_count`` and ``teams_count`` count them all, ``next`` reads on."""
     cycle = get_for(actor(request), Cycle, cycle_id)
-    data = scoreboard.cycle_scores(cycle)
+    start, end = page.offset, page.offset + page.limit
+    objectives = Objective.objects.filter(cycle=cycle).order_by("position", "id")
+    rollups = Rollup.objects.filter(cycle=cycle).order_by("team__name", "id")
+    # The two counts and the organization's roll-up in one query.
+    totals = (
+        Cycle.objects.filter(pk=cycle.pk)
+        .annotate(
+            n_objectives=Coalesce(_count(objectives, "cycle_id"), 0),
+            n_teams=Coalesce(_count(rollups.filter(team__isnull=False), "cycle_id"), 0),
+            r_progress=Subquery(rollups.filter(team__isnull=True).values("progress")[:1]),
+            r_score=Subquery(rollups.filter(team__isnull=True).values("score")[:1]),
+        )
+        .values_list("n_objectives", "n_teams", "r_progress", "r_score")
+        .get()
+    )
+    n_objectives, n_teams, progress, score = totals
+    teams = rollups.filter(team__isnull=False).select_related("team")[start:end]
     return {
         "cycle": cycle,
         "objectives": [
@@ -146,20 +177,31 @@ def cycle_scores(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
                 "score": o.score,
                 "expected_score": core.expected_score(core.ObjectiveKind(o.kind)),
             }
-            for o in data.objectives
+            for o in objectives.only(
+                "id", "title", "kind", "owner_team_id", "owner_person_id", "progress", "score"
+            )[start:end]
         ],
         "teams": [
-            {"team_id": t.team.pk, "name": t.team.name, "progress": t.progress, "score": t.score}
-            for t in data.teams
-            if t.team is not None
+            {"team_id": r.team_id, "name": r.team.name, "progress": r.progress, "score": r.score}  # type: ignore[union-attr]
+            for r in teams
         ],
         "organization": {
             "team_id": None,
             "name": request.membership.organization.name,  # type: ignore[attr-defined]
-            "progress": data.organization.progress,
-            "score": data.organization.score,
+            "progress": progress,
+            "score": score,
         },
+        "objectives_count": n_objectives,
+        "teams_count": n_teams,
+        "next": next_link(request, offset=end) if end < max(n_objectives, n_teams) else None,
     }
+
+
+def _count(queryset: QuerySet[Any], key: str) -> Subquery:
+    return Subquery(
+        queryset.order_by().values(key).annotate(n=Count("pk")).values("n"),
+        output_field=IntegerField(),
+    )
 
 
 @router.get("/organization/fiscal-year", response=FiscalYearOut)

@@ -8,10 +8,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from headway.api.auth import actor, writer
-from headway.api.types import Id, ObjectIn
+from headway.api.types import Id, ObjectIn, next_link
 from headway.errors import NotFound
 from headway.okrs import at_risk as reads
 from headway.okrs import rhythm_services, selectors
@@ -26,6 +26,8 @@ router = Router(tags=["rhythm"])
 class AtRiskFilters(Schema):
     cycle: Id | None = None
     team: Id | None = None
+    limit: int = Field(100, ge=1, le=1000, description="Objectives listed, at most.")
+    offset: int = Field(0, ge=0, le=2**31, description="Objectives skipped, in the list's order.")
 
 
 class KeyResultBehindOut(Schema):
@@ -64,10 +66,19 @@ class AtRiskOut(Schema):
     expected: float
     on_track_margin: float
     at_risk_margin: float
-    groups: list[GroupOut]
+    groups: list[GroupOut] = Field(
+        ...,
+        description="The objectives from `offset` to `offset + limit` in the list's order, by"
+        " owner (an owner whose objectives span two pages heads a group on each).",
+    )
+    count: int = Field(..., description="The objectives listed over all pages.")
+    key_result_count: int = Field(..., description="Their key results behind, over all pages.")
+    next: str | None = Field(..., description="The link to the next page; null on the last.")
 
 
-def _at_risk_out(data: reads.AtRisk, organization: Organization) -> dict[str, Any]:
+def _at_risk_out(
+    data: reads.AtRisk | reads.AtRiskPage, organization: Organization
+) -> dict[str, Any]:
     def kr_out(entry: reads.KeyResultEntry) -> dict[str, Any]:
         return {
             "id": entry.kr.pk,
@@ -88,9 +99,7 @@ def _at_risk_out(data: reads.AtRisk, organization: Organization) -> dict[str, An
         "at_risk_margin": organization.pace_at_risk_margin,
         "groups": [
             {
-                "team_id": g.team.pk if g.team else None,
-                "person_id": g.person.pk if g.person else None,
-                "name": g.name,
+                **_owner(g),
                 "objectives": [
                     {
                         "id": o.objective.pk,
@@ -111,11 +120,23 @@ def _at_risk_out(data: reads.AtRisk, organization: Organization) -> dict[str, An
     }
 
 
+def _owner(group: reads.Group | reads.PageGroup) -> dict[str, Any]:
+    if isinstance(group, reads.PageGroup):
+        return {"team_id": group.team_id, "person_id": group.person_id, "name": group.name}
+    return {
+        "team_id": group.team.pk if group.team else None,
+        "person_id": group.person.pk if group.person else None,
+        "name": group.name,
+    }
+
+
 @router.get("/at-risk", response=AtRiskOut)
 def at_risk(request: HttpRequest, filters: Query[AtRiskFilters]) -> dict[str, Any]:
     """Active objectives and key results of a cycle (default: the current one) whose pace is at
     risk or off track, by team then personal objectives by person; ``team`` keeps that team,
-    the teams below it and their people."""
+    the teams below it and their people. The objectives are paged (``limit``, default 100,
+    and ``offset``; ``count`` and ``next``), counted by the database and built for the page
+    only, as the at-risk page does."""
     membership = actor(request)
     org_id = membership.organization_id
     if filters.cycle is not None:
@@ -129,8 +150,21 @@ def at_risk(request: HttpRequest, filters: Query[AtRiskFilters]) -> dict[str, An
         get_for(membership, Team, filters.team)
     # The person's organization is loaded already: it holds the pace cut-offs.
     cycle.organization = membership.organization
-    data = reads.at_risk(org_id, cycle, timezone.now(), team_id=filters.team)
-    return _at_risk_out(data, membership.organization)
+    data = reads.at_risk_page(
+        org_id,
+        cycle,
+        timezone.now(),
+        tree=selectors.team_tree(org_id),
+        team_id=filters.team,
+        per_page=filters.limit,
+        offset=filters.offset,
+    )
+    more = filters.offset + filters.limit < data.objective_count
+    return _at_risk_out(data, membership.organization) | {
+        "count": data.objective_count,
+        "key_result_count": data.key_result_count,
+        "next": next_link(request, offset=filters.offset + filters.limit) if more else None,
+    }
 
 
 class OverdueOut(Schema):

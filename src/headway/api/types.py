@@ -97,3 +97,12 @@ def _kinds(annotation: Any) -> set[Any]:
     if get_origin(annotation) is Annotated:
         return _kinds(get_args(annotation)[0])
     return {annotation}
+
+
+def next_link(request: HttpRequest, **changes: int) -> str:
+    """The request's own path and query with ``changes`` made: the link to the next part of a
+    paged answer."""
+    query = request.GET.copy()
+    for key, value in changes.items():
+        query[key] = str(value)
+    return f"{request.path}?{query.urlencode()}"

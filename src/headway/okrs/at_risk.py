@@ -332,9 +332,11 @@ def at_risk_page(
     team_id: int | None = None,
     page: str | int | None = None,
     per_page: int | None = None,
+    offset: int | None = None,
 ) -> AtRiskPage:
     """``at_risk`` a page at a time: the same objectives in the same order, counted by the
     database (what is behind, by department and reason) and built only for the page shown.
+    ``offset`` (the API's) builds the ``per_page`` objectives from there instead of ``page``'s.
 
     Three queries whatever the size: the objectives behind (or with a key result behind) as
     values, the page's key results, their check-ins.
@@ -423,6 +425,8 @@ def at_risk_page(
     order.sort(key=lambda item: item[0])
     paged = Paginator([pk for _, pk in order], per_page or AT_RISK_PER_PAGE).get_page(page)
     on_page: list[int] = list(paged.object_list)
+    if offset is not None:
+        on_page = [pk for _, pk in order[offset : offset + paged.paginator.per_page]]
     krs_by_objective: dict[int, list[KeyResult]] = {pk: [] for pk in on_page}
     for kr in (
         KeyResult.objects.filter(objective_id__in=on_page)

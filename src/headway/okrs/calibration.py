@@ -631,13 +631,18 @@ def calibration_page(
     return _at_size(org_id, cycles, chosen, team_id, page)
 
 
-def _at_size(
-    org_id: int,
-    cycles: list[Cycle],
-    chosen: Cycle,
-    team_id: int | None,
-    page_number: str | int | None,
-) -> CalibrationAtSize:
+@dataclass
+class _Found:
+    """What the grouped sums tell of every team over the graded quarters."""
+
+    reviewed: set[int]  # teams with an active objective in one of them
+    in_chosen: set[int]  # teams with one in the chosen quarter
+    histories: dict[int, list[TeamCycle]]  # exact, of the teams that could be flagged
+    streaks: dict[int, Streak | None]
+
+
+def _find_flags(org_id: int, cycles: list[Cycle], chosen_id: int | None) -> _Found:
+    """Every flagged team (and a few more candidates, computed exactly): three queries."""
     # Every team's aspirational sums per graded quarter, and which teams have objectives at all.
     aspirational = Q(kind=core.ObjectiveKind.ASPIRATIONAL)
     weight = Cast("weight", FloatField())
@@ -664,7 +669,7 @@ def _at_size(
     means: dict[int, list[tuple[int, float]]] = defaultdict(list)
     for team_id_, cycle_id, unscored, products, weights in sums:
         reviewed.add(team_id_)
-        if cycle_id == chosen.pk:
+        if cycle_id == chosen_id:
             in_chosen.add(team_id_)
         if unscored:  # its score falls back to its key results': not summed here
             unsure.add(team_id_)
@@ -675,6 +680,19 @@ def _at_size(
     }
     histories = _exact_histories(org_id, cycles, candidates)
     streaks = {t: calibration_streak([h.score for h in hs]) for t, hs in histories.items()}
+    return _Found(reviewed, in_chosen, histories, streaks)
+
+
+def _at_size(
+    org_id: int,
+    cycles: list[Cycle],
+    chosen: Cycle,
+    team_id: int | None,
+    page_number: str | int | None,
+) -> CalibrationAtSize:
+    found = _find_flags(org_id, cycles, chosen.pk)
+    reviewed, in_chosen = found.reviewed, found.in_chosen
+    histories, streaks = found.histories, found.streaks
     flags = {t: s.flag for t, s in streaks.items() if s is not None}
 
     tree = selectors.team_tree(org_id)
@@ -753,3 +771,39 @@ def _department_flags(
             counts.overreach += flag is CalibrationFlag.OVERREACH
     departments = [r for r in rows.values() if r.teams]
     return total, ([above] if above.teams else []) + departments
+
+
+# --- the flagged teams of a report --------------------------------------------------------------
+
+# A report names this many flagged teams, by name; the calibration review lists them all.
+REPORT_FLAGGED = 50
+
+
+@dataclass
+class ReportFlags:
+    cycles: list[Cycle]  # the graded quarters looked at, oldest first
+    flagged: list[TeamCalibration]  # the first REPORT_FLAGGED by team name
+    total: int
+
+
+def report_flags(org_id: int, *, until: Cycle, last: int) -> ReportFlags:
+    """The teams ``calibration(org_id, until=until, last=last)`` flags, found as the review at
+    size finds them (grouped sums, candidates confirmed exactly): five queries whatever the
+    size, rather than every objective and key result of the quarters."""
+    cycles = list(_graded_quarters(org_id).filter(start__lte=until.start))
+    cycles = cycles[-last:] if last > 0 else []
+    found = _find_flags(org_id, cycles, None)
+    flagged = {t: s for t, s in found.streaks.items() if s is not None}
+    teams = list(
+        Team.objects.filter(_among("pk", sorted(flagged)), organization_id=org_id).order_by(
+            "name", "pk"
+        )
+    )
+    return ReportFlags(
+        cycles=cycles,
+        flagged=[
+            TeamCalibration(t, found.histories[t.pk], flagged[t.pk])
+            for t in teams[:REPORT_FLAGGED]
+        ],
+        total=len(teams),
+    )

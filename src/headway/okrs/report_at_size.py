@@ -547,3 +547,31 @@ def render_pdf(summary: Summary, base_url: str | None = None) -> bytes:
         f"{summary.organization.name} · {summary.cycle.name}",
         base_url,
     )
+
+
+def report_pdf(
+    organization: Organization,
+    cycle: Cycle,
+    now: dt.datetime,
+    *,
+    team: Team | None = None,
+    base_url: str | None = None,
+) -> bytes:
+    """The PDF the report page offers: ``team``'s part in full, else the summary with a section
+    per department at size, else the whole report of ``headway.okrs.report``."""
+    from headway.okrs.report import executive_report, write_pdf
+    from headway.okrs.report import render_pdf as render_report
+
+    if team is not None:
+        part = team_part(organization, cycle, team, now)
+        return write_pdf(
+            {"part": part, "cycle": cycle, "organization": organization},
+            f"{organization.name} · {team.name} · {cycle.name}",
+            base_url,
+        )
+    found = size(organization.pk, cycle)
+    if found.large:
+        tree = selectors.team_tree(organization.pk)
+        return render_pdf(summary(organization, cycle, now, found, tree), base_url)
+    report = executive_report(organization, cycle, now, rollup=(found.progress, found.score))
+    return render_report(report, base_url=base_url)
