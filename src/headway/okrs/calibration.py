@@ -802,8 +802,7 @@ def report_flags(org_id: int, *, until: Cycle, last: int) -> ReportFlags:
     return ReportFlags(
         cycles=cycles,
         flagged=[
-            TeamCalibration(t, found.histories[t.pk], flagged[t.pk])
-            for t in teams[:REPORT_FLAGGED]
+            TeamCalibration(t, found.histories[t.pk], flagged[t.pk]) for t in teams[:REPORT_FLAGGED]
         ],
         total=len(teams),
     )
