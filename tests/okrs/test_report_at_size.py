@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
 from headway.okrs import report_at_size
-from headway.okrs.calibration import calibration
+from headway.okrs.calibration import calibration, counted_chart
 from headway.okrs.models import Cycle
 from headway.orgs.models import Team
 from tests.factories import World, make_kpi, make_kr, make_objective
@@ -203,7 +203,7 @@ def test_the_counted_chart_holds_the_same_scores_as_the_points(world):
     cycles, points = report_at_size.score_points(world.org.pk, world.cycle)
     assert [c.name for c in cycles] == ["2026-Q2", "2026-Q3"]
     assert {(p["cycle"], p["kind"], p["score"]): p["count"] for p in points} == dict(expected)
-    chart = report_at_size.counted_chart(cycles, points)
+    chart = counted_chart(cycles, points)
     assert chart["layer"][0]["encoding"]["size"]["field"] == "count"
 
 

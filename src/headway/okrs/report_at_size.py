@@ -22,19 +22,17 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Value,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce, Floor, Greatest, Least
+from django.db.models.functions import Cast, Coalesce
 
 from headway import core
-from headway.core.calibration import Spread
 from headway.core.health import Health
 from headway.core.tree import descendants
 from headway.kpis.models import Kpi
 from headway.okrs import cycles as lifecycle
 from headway.okrs import selectors
-from headway.okrs.calibration import CalibrationData, distribution_chart
+from headway.okrs.calibration import counted_chart, counted_points
 from headway.okrs.choices import CycleKind, ObjectiveStatus
 from headway.okrs.cycles import is_graded
 from headway.okrs.models import Alignment, Cycle, KeyResult, Objective, Rollup
@@ -60,7 +58,6 @@ TOP_KPIS = 10
 TOP_COMPANY_OBJECTIVES = 50
 # core.pace_status's tolerance, so that a line is behind here exactly when it is there.
 _SLACK = 1e-9
-_GRID_TOLERANCE = 1e-9  # core.grading's, for the default score computed by the database
 
 
 @dataclass
@@ -330,65 +327,7 @@ def score_points(org_id: int, cycle: Cycle) -> tuple[list[Cycle], list[dict[str,
             start__lte=cycle.start,
         ).order_by("-start", "-id")[:CHART_CYCLES]
     )[::-1]
-    if not cycles:
-        return [], []
-    # core.default_score: progress clamped to [0, 1], snapped to tenths, halves rounding up.
-    clamped = Least(Greatest(F("progress"), Value(0.0)), Value(1.0))
-    tenths = Floor(clamped * Value(10.0) + Value(0.5 + _GRID_TOLERANCE))
-    counted = (
-        KeyResult.objects.filter(
-            objective__organization_id=org_id,
-            objective__cycle_id__in=[c.pk for c in cycles],
-            objective__status=ObjectiveStatus.ACTIVE,
-            objective__owner_team__isnull=False,
-        )
-        .annotate(tenths=tenths)
-        .values_list("objective__cycle_id", "objective__kind", "score", "tenths")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    tally: dict[tuple[int, str, float], int] = {}
-    for cycle_id, kind, score, grid, n in counted:
-        value = score if score is not None else int(grid) / 10
-        key = (cycle_id, kind, value)
-        tally[key] = tally.get(key, 0) + n
-    order = {c.pk: i for i, c in enumerate(cycles)}
-    names = {c.pk: c.name for c in cycles}
-    points = [
-        {
-            "cycle": names[cycle_id],
-            "order": order[cycle_id],
-            "kind": kind,
-            "score": value,
-            "count": n,
-            # Aspirational left, committed right: the two kinds of a score stay apart.
-            "jitter": -0.25 if kind == core.ObjectiveKind.ASPIRATIONAL else 0.25,
-        }
-        for (cycle_id, kind, value), n in sorted(
-            tally.items(), key=lambda i: (order[i[0][0]], i[0])
-        )
-    ]
-    return cycles, points
-
-
-def counted_chart(
-    cycles: list[Cycle], points: list[dict[str, Any]], *, width: int | str = "container"
-) -> dict[str, Any]:
-    """The calibration chart with a circle per score whose area is its number of key results."""
-    data = CalibrationData(
-        cycles=cycles, cycle=None, teams=[], spreads=[], organization=Spread(), points=points
-    )
-    chart = distribution_chart(data, width=width)
-    dots = chart["layer"][0]
-    dots["mark"].pop("size", None)
-    dots["encoding"]["size"] = {"field": "count", "type": "quantitative", "title": "Key results"}
-    dots["encoding"]["tooltip"] = [
-        {"field": "cycle", "title": "Cycle"},
-        {"field": "kind", "title": "Objective"},
-        {"field": "score", "type": "quantitative", "title": "Score"},
-        {"field": "count", "type": "quantitative", "title": "Key results"},
-    ]
-    return chart
+    return cycles, counted_points(org_id, cycles)
 
 
 # --- the two views of the report at size --------------------------------------------------------

@@ -127,7 +127,7 @@ def report(request: HttpRequest, cycle_id: int | None = None) -> HttpResponse:
                 "cycle": cycle,
                 "chart_cycles": chart_cycles,
                 "chart_points": points,
-                "chart": at_size.counted_chart(chart_cycles, points),
+                "chart": counted_chart(chart_cycles, points),
             },
         )
     size = at_size.size(organization.pk, cycle)
