@@ -27,7 +27,14 @@ from headway.okrs.calibration import (
     report_flags,
 )
 from headway.okrs.models import Cycle
-from headway.okrs.report import CHART_CYCLES, ObjectiveLine, executive_report, summary
+from headway.okrs.report import (
+    CHART_CYCLES,
+    executive_report,
+    kpis_data,
+    objective_data,
+    risks_data,
+    summary,
+)
 from headway.orgs.accessors import get_for, get_ref
 from headway.orgs.models import Membership, Organization, Team
 
@@ -337,46 +344,6 @@ def _team_row(row: at_size.TeamRow) -> dict[str, Any]:
     }
 
 
-def _objective(line: ObjectiveLine, owner: str) -> dict[str, Any]:
-    return {
-        "id": line.objective.pk,
-        "title": line.objective.title,
-        "owner": owner,
-        "kind": line.objective.kind,
-        "progress": line.progress,
-        "score": line.score,
-        "pace": line.pace.value if line.pace else None,
-    }
-
-
-def _kpis(kpis: at_size.KpiSummary) -> dict[str, Any]:
-    return {
-        "total": kpis.total,
-        "health": {h.value: n for h, n in kpis.counts},
-        "red": [{"id": k.pk, "key": k.key, "name": k.name} for k in kpis.red],
-        "amber": [{"id": k.pk, "key": k.key, "name": k.name} for k in kpis.amber],
-    }
-
-
-def _risks(lines: list[Any], total: int, kpis: at_size.KpiSummary) -> dict[str, Any]:
-    return {
-        "total": total,
-        "key_results": [
-            {
-                "id": r.key_result.pk,
-                "title": r.key_result.title,
-                "objective": r.key_result.objective.title,
-                "owner": r.key_result.objective.owner_name,
-                "progress": r.key_result.progress,
-                "expected": round(r.expected, 4),
-                "pace": r.pace.value,
-            }
-            for r in lines
-        ],
-        "kpis": [{"id": k.pk, "key": k.key, "name": k.name} for k in kpis.red],
-    }
-
-
 def _flags_json(flags: ReportFlags) -> dict[str, Any]:
     return {
         "cycles": [c.name for c in flags.cycles],
@@ -428,9 +395,9 @@ def _team_report(
     return {
         "cycle": _cycle_json(cycle),
         "organization": _totals(cycle, found),
-        "objectives": [_objective(line, team.name) for line in part.objectives],
-        "kpis": _kpis(part.kpis),
-        "risks": _risks(part.risks, part.risks_total, part.kpis),
+        "objectives": [objective_data(line, team.name) for line in part.objectives],
+        "kpis": kpis_data(part.kpis),
+        "risks": risks_data(part.risks, part.risks_total, part.kpis.red),
         "calibration": _flags_json(flags),
         "at_size": found.large,
         "team": _team_row(part.total),
@@ -464,9 +431,9 @@ def _report(
     return {
         "cycle": _cycle_json(cycle),
         "organization": {"progress": part.organization_progress, "score": part.organization_score},
-        "objectives": [_objective(line, line.objective.owner_name) for line in part.objectives],
-        "kpis": _kpis(part.kpis),
-        "risks": _risks(part.risks, part.risks_total, part.kpis),
+        "objectives": [objective_data(line, line.objective.owner_name) for line in part.objectives],
+        "kpis": kpis_data(part.kpis),
+        "risks": risks_data(part.risks, part.risks_total, part.kpis.red),
         "calibration": _flags_json(flags),
         "at_size": True,
         "team": None,

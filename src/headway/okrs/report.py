@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,22 +147,7 @@ def executive_report(
         rollup = (org_rollup.progress, org_rollup.score) if org_rollup else (None, None)
     objectives, company_owned = _company_objectives(org_id, cycle)
     expected = expected_progress(cycle, at)
-    lines = []
-    for objective in objectives:
-        # The stored score, else the default from progress: the grade it gets unless overridden.
-        score = objective.score
-        if score is None:
-            score = core.default_score(objective.progress)
-        lines.append(
-            ObjectiveLine(
-                objective,
-                objective.progress,
-                score if graded else None,
-                None
-                if graded
-                else core.pace_status(progress=objective.progress, expected=expected),
-            )
-        )
+    lines = objective_lines(objectives, graded, expected)
     risks = _risks(org_id, cycle, at)
     org_progress, org_score = rollup
     if graded and org_score is None and org_progress is not None:
@@ -183,6 +169,76 @@ def executive_report(
     )
 
 
+def objective_lines(
+    objectives: Iterable[Objective], graded: bool, expected: float
+) -> list[ObjectiveLine]:
+    """Each objective with its score (once graded) or its pace (while it runs)."""
+    lines = []
+    for objective in objectives:
+        # The stored score, else the default from progress: the grade it gets unless overridden.
+        score = objective.score
+        if score is None:
+            score = core.default_score(objective.progress)
+        lines.append(
+            ObjectiveLine(
+                objective,
+                objective.progress,
+                score if graded else None,
+                None
+                if graded
+                else core.pace_status(progress=objective.progress, expected=expected),
+            )
+        )
+    return lines
+
+
+def objective_data(line: ObjectiveLine, owner: str) -> dict[str, Any]:
+    """An objective line as the report's JSON has it."""
+    return {
+        "id": line.objective.pk,
+        "title": line.objective.title,
+        "owner": owner,
+        "kind": line.objective.kind,
+        "progress": line.progress,
+        "score": line.score,
+        "pace": line.pace.value if line.pace else None,
+    }
+
+
+def _kpi_refs(kpis: Iterable[Any]) -> list[dict[str, Any]]:
+    return [{"id": k.pk, "key": k.key, "name": k.name} for k in kpis]
+
+
+def kpis_data(kpis: Any) -> dict[str, Any]:
+    """KPI health as the report's JSON has it (``KpiHealth`` or ``report_at_size.KpiSummary``)."""
+    return {
+        "total": kpis.total,
+        "health": {h.value: n for h, n in kpis.counts},
+        "red": _kpi_refs(kpis.red),
+        "amber": _kpi_refs(kpis.amber),
+    }
+
+
+def risks_data(risks: Iterable[KeyResultRisk], total: int, red: Iterable[Any]) -> dict[str, Any]:
+    """The key results furthest behind (of ``total``) and the red KPIs, as the JSON has them."""
+    return {
+        "total": total,
+        "key_results": [
+            {
+                "id": r.key_result.pk,
+                "title": r.key_result.title,
+                "objective": r.key_result.objective.title,
+                "owner": r.key_result.objective.owner_name,
+                "progress": r.key_result.progress,
+                "expected": round(r.expected, 4),
+                "pace": r.pace.value,
+            }
+            for r in risks
+        ],
+        "kpis": _kpi_refs(red),
+    }
+
+
 def summary(report: Report) -> dict[str, Any]:
     """The report as plain data, for the API."""
     return {
@@ -198,39 +254,10 @@ def summary(report: Report) -> dict[str, Any]:
             "score": report.organization_score,
         },
         "objectives": [
-            {
-                "id": line.objective.pk,
-                "title": line.objective.title,
-                "owner": line.objective.owner_name,
-                "kind": line.objective.kind,
-                "progress": line.progress,
-                "score": line.score,
-                "pace": line.pace.value if line.pace else None,
-            }
-            for line in report.objectives
+            objective_data(line, line.objective.owner_name) for line in report.objectives
         ],
-        "kpis": {
-            "total": report.kpis.total,
-            "health": {h.value: n for h, n in report.kpis.counts},
-            "red": [{"id": k.pk, "key": k.key, "name": k.name} for k in report.kpis.red],
-            "amber": [{"id": k.pk, "key": k.key, "name": k.name} for k in report.kpis.amber],
-        },
-        "risks": {
-            "total": report.risks_total,
-            "key_results": [
-                {
-                    "id": r.key_result.pk,
-                    "title": r.key_result.title,
-                    "objective": r.key_result.objective.title,
-                    "owner": r.key_result.objective.owner_name,
-                    "progress": r.key_result.progress,
-                    "expected": round(r.expected, 4),
-                    "pace": r.pace.value,
-                }
-                for r in report.risks
-            ],
-            "kpis": [{"id": k.pk, "key": k.key, "name": k.name} for k in report.kpis.red],
-        },
+        "kpis": kpis_data(report.kpis),
+        "risks": risks_data(report.risks, report.risks_total, report.kpis.red),
         "calibration": {
             "cycles": [c.name for c in report.calibration.cycles],
             "flagged": [

@@ -43,6 +43,7 @@ from headway.okrs.report import (
     TOP_RISKS,
     KeyResultRisk,
     ObjectiveLine,
+    objective_lines,
 )
 from headway.orgs.models import Organization, Team
 
@@ -183,28 +184,6 @@ def risks(
         for pk, _ in first
     ]
     return lines, (first[0][1] if first else 0)
-
-
-def objective_lines(
-    objectives: Iterable[Objective], graded: bool, expected: float
-) -> list[ObjectiveLine]:
-    """Each objective with its score (once graded) or its pace (while it runs)."""
-    lines = []
-    for objective in objectives:
-        score = objective.score
-        if score is None:
-            score = core.default_score(objective.progress)
-        lines.append(
-            ObjectiveLine(
-                objective,
-                objective.progress,
-                score if graded else None,
-                None
-                if graded
-                else core.pace_status(progress=objective.progress, expected=expected),
-            )
-        )
-    return lines
 
 
 # --- team rows: each team's subtree counted from one grouped query ---------------------------
