@@ -230,7 +230,6 @@ def capture_pdf(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         return b"%PDF-fake"
 
     monkeypatch.setattr("headway.okrs.report.write_pdf", fake)
-    monkeypatch.setattr("headway.okrs.views.report.write_pdf", fake)
     return drawn
 
 

@@ -22,7 +22,7 @@ from headway.okrs.calibration import (
     is_graded,
 )
 from headway.okrs.models import Cycle
-from headway.okrs.report import executive_report, render_pdf, write_pdf
+from headway.okrs.report import executive_report
 from headway.okrs.views.common import acting, chosen_cycle
 from headway.orgs.models import Membership, Team
 from headway.web.decorators import member_view
@@ -173,25 +173,9 @@ def report_pdf(request: HttpRequest, cycle_id: int) -> HttpResponse:
     now = timezone.now()
     base_url = request.build_absolute_uri("/")
     team = _wanted_team(request, membership)
-    name = f"{organization.slug} {cycle.name} report"
-    if team is not None:
-        part = at_size.team_part(organization, cycle, team, now)
-        pdf = write_pdf(
-            {"part": part, "cycle": cycle, "organization": organization},
-            f"{organization.name} · {team.name} · {cycle.name}",
-            base_url,
-        )
-        name = f"{organization.slug} {team.slug} {cycle.name} report"
-    else:
-        size = at_size.size(organization.pk, cycle)
-        if size.large:
-            summary = at_size.summary(
-                organization, cycle, now, size, selectors.team_tree(organization.pk)
-            )
-            pdf = at_size.render_pdf(summary, base_url)
-        else:
-            data = executive_report(organization, cycle, now, rollup=(size.progress, size.score))
-            pdf = render_pdf(data, base_url=base_url)
+    pdf = at_size.report_pdf(organization, cycle, now, team=team, base_url=base_url)
+    named = f"{team.slug} " if team is not None else ""
+    name = f"{organization.slug} {named}{cycle.name} report"
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{slugify(name)}.pdf"'
     return response
