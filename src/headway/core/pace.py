@@ -9,7 +9,7 @@ from enum import StrEnum
 
 # Lets a progress sitting exactly on a cut-off count as meeting it despite float rounding
 # (0.5 - 0.15 is a hair above 0.35).
-_SLACK = 1e-9
+PACE_SLACK = 1e-9
 
 
 class PaceStatus(StrEnum):
@@ -80,8 +80,8 @@ def pace_status(
     """Classify progress against the expected progress at this point of the cycle."""
     if math.isnan(progress) or math.isnan(expected):
         raise ValueError("progress and expected must be numbers, got NaN")
-    if progress + _SLACK >= expected - thresholds.on_track:
+    if progress + PACE_SLACK >= expected - thresholds.on_track:
         return PaceStatus.ON_TRACK
-    if progress + _SLACK >= expected - thresholds.at_risk:
+    if progress + PACE_SLACK >= expected - thresholds.at_risk:
         return PaceStatus.AT_RISK
     return PaceStatus.OFF_TRACK

@@ -16,7 +16,7 @@ from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from headway import core
-from headway.core.pace import _SLACK as PACE_SLACK
+from headway.core.pace import PACE_SLACK
 from headway.core.tree import descendants
 from headway.okrs.choices import CycleState, ObjectiveStatus
 from headway.okrs.models import CheckIn, Cycle, KeyResult, Objective

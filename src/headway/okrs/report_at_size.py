@@ -28,6 +28,7 @@ from django.db.models.functions import Cast, Coalesce
 
 from headway import core
 from headway.core.health import Health
+from headway.core.pace import PACE_SLACK
 from headway.core.tree import descendants
 from headway.kpis.models import Kpi
 from headway.okrs import cycles as lifecycle
@@ -57,8 +58,6 @@ TOP_KPIS = 10
 # Company objectives are few; when none is the company's own, the unaligned team ones stand in
 # and can be many.
 TOP_COMPANY_OBJECTIVES = 50
-# core.pace_status's tolerance, so that a line is behind here exactly when it is there.
-_SLACK = 1e-9
 
 
 @dataclass
@@ -160,7 +159,7 @@ def risks(
     are the lowest) is the order of progress.
     """
     expected = expected_progress(cycle, at)
-    behind_below = expected - core.DEFAULT_THRESHOLDS.on_track - _SLACK
+    behind_below = expected - core.DEFAULT_THRESHOLDS.on_track - PACE_SLACK
     krs = KeyResult.objects.filter(
         organization_id=org_id,
         objective__cycle=cycle,
@@ -258,7 +257,7 @@ def subtree_tallies(
     org_id: int, cycle: Cycle, at: dt.datetime, tree: list[selectors.TeamNode]
 ) -> dict[int, Tally]:
     """Every team's objectives added up with its descendants'; one query."""
-    behind_below = expected_progress(cycle, at) - core.DEFAULT_THRESHOLDS.on_track - _SLACK
+    behind_below = expected_progress(cycle, at) - core.DEFAULT_THRESHOLDS.on_track - PACE_SLACK
     own = _own_tallies(org_id, cycle, behind_below)
     parent = {n.team.id: n.team.parent_id for n in tree}
     totals = {n.team.id: Tally() for n in tree}
