@@ -31,9 +31,11 @@ migrations-check: install
 	HEADWAY_DATA_DIR=$$(mktemp -d) $(UV) run python manage.py makemigrations --check --dry-run
 
 # Browser tests drive Debian's Chromium (Playwright cannot download its own browser here); the
-# report tests turn PDF pages into images with poppler's pdftoppm and count them with pdfinfo.
+# report tests turn PDF pages into images with poppler's pdftoppm and count them with pdfinfo;
+# WeasyPrint subsets fonts with HarfBuzz when libharfbuzz-subset0 is there (fontTools, 3x slower,
+# when it is not).
 browser:
-	@test -x /usr/bin/chromium -a -x /usr/bin/pdftoppm || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils; }
+	@{ test -x /usr/bin/chromium -a -x /usr/bin/pdftoppm && /sbin/ldconfig -p | grep -q libharfbuzz-subset; } || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils libharfbuzz-subset0; }
 
 # Each run keeps its own data folder, so the two can run side by side (see `test`).
 test-sqlite: install browser

@@ -121,6 +121,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# The cache keeps derived bytes that are expensive to make again (report PDFs, keyed by a digest
+# of what they are drawn from). Each process has its own unless CACHE_REDIS_URL names a Redis
+# that every web worker shares.
+_cache_redis = env("CACHE_REDIS_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_redis}
+        if _cache_redis
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 200},
+        }
+    )
+}
+# How long a drawn report PDF is kept (seconds; 0 draws every one afresh).
+HEADWAY_PDF_CACHE_SECONDS = int(env("HEADWAY_PDF_CACHE_SECONDS", "3600"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "orgs.User"
 LOGIN_URL = "web:login"
@@ -230,6 +247,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    # A PDF makes WeasyPrint log each layout step and fontTools each table it subsets (hundreds
+    # of INFO lines a report): only their warnings reach the log.
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 100

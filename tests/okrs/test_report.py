@@ -223,3 +223,54 @@ def test_the_demo_report_pdf_has_real_pages(tmp_path):
     # Text, tables, badges and the chart: a blank page sits at 0, the footer alone near 0.002.
     assert all(share > 0.01 for share in inked), inked
     assert inked[0] > 0.04, inked
+
+
+# --- drawing the PDF once per content ---------------------------------------------------------
+
+
+@pytest.fixture
+def drawings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The HTML of every PDF WeasyPrint really draws (it still draws them)."""
+    import weasyprint
+    from django.core.cache import cache
+
+    cache.clear()
+    drawn: list[str] = []
+    real = weasyprint.HTML
+
+    def spy(*args: object, string: str, **kwargs: object) -> weasyprint.HTML:
+        drawn.append(string)
+        return real(*args, string=string, **kwargs)
+
+    monkeypatch.setattr(weasyprint, "HTML", spy)
+    return drawn
+
+
+@pytest.mark.usefixtures("frozen")
+def test_the_same_report_is_drawn_once_and_a_change_draws_it_again(
+    world, cycle_okrs, client_for, drawings
+):
+    graded = graded_cycle(world.org, "2026-Q3", dt.date(2026, 7, 1))
+    objective_with_scores(graded, world.growth, [1.0, 0.5])
+    client = client_for("vic")
+    url = f"/okrs/cycle/{world.cycle.pk}/report.pdf"
+    first = client.get(url).content
+    # The chart is drawn as vector graphics, in the document's own font.
+    assert len(drawings) == 1 and "data:image/svg+xml;base64," in drawings[0]
+    assert "headway:chart-slot" not in drawings[0]
+    again = client_for("alice").get(url).content
+    assert again == first and len(drawings) == 1
+    # A figure the report prints moves: another PDF, drawn afresh.
+    set_progress(cycle_okrs.visitors, 0.9)
+    changed = client.get(url).content
+    assert len(drawings) == 2 and changed != first
+    assert drawings[1] != drawings[0]
+
+
+@pytest.mark.usefixtures("frozen")
+def test_no_pdf_is_kept_when_the_setting_is_zero(world, cycle_okrs, client_for, drawings, settings):
+    settings.HEADWAY_PDF_CACHE_SECONDS = 0
+    client = client_for("vic")
+    url = f"/okrs/cycle/{world.cycle.pk}/report.pdf"
+    assert client.get(url).status_code == 200 and client.get(url).status_code == 200
+    assert len(drawings) == 2

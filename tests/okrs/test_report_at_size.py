@@ -225,8 +225,14 @@ def capture_pdf(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """The contexts the PDF is drawn from, rendered as HTML rather than through WeasyPrint."""
     drawn: list[dict[str, Any]] = []
 
-    def fake(context: dict[str, Any], footer: str, base_url: str | None = None) -> bytes:
-        drawn.append({**context, "pdf": True, "footer": footer})
+    def fake(
+        context: dict[str, Any],
+        footer: str,
+        base_url: str | None = None,
+        *,
+        chart: dict[str, Any] | None = None,
+    ) -> bytes:
+        drawn.append({**context, "pdf": True, "footer": footer, "chart_image": bool(chart)})
         return b"%PDF-fake"
 
     monkeypatch.setattr("headway.okrs.report.write_pdf", fake)

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -271,12 +275,22 @@ def summary(report: Report) -> dict[str, Any]:
 # --- the PDF ----------------------------------------------------------------------------------
 
 
-def chart_png(report: Report) -> bytes:
-    """The calibration chart drawn on the server (no browser in a PDF)."""
+# The PDF's own font (see report_pdf.html): the chart measures its text with it too, so labels
+# and legends fit the space vl-convert gave them.
+PDF_FONT = "DejaVu Sans"
+
+
+def chart_image(spec: dict[str, Any]) -> str:
+    """A chart drawn on the server (no browser in a PDF), as an SVG ``data:`` URL.
+
+    Vector rather than a PNG: sharp at any zoom, smaller, and about four times quicker to make
+    and to lay out (a 2x PNG cost 0.25 s in vl-convert and as much again decoded in WeasyPrint).
+    """
     import vl_convert
 
-    png: bytes = vl_convert.vegalite_to_png(report.chart(width=CHART_WIDTH_PX), scale=2)
-    return png
+    config = {**spec.get("config", {}), "font": PDF_FONT}
+    svg: str = vl_convert.vegalite_to_svg({**spec, "config": config})
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
 def _css_string(text: str) -> str:
@@ -287,22 +301,55 @@ def _css_string(text: str) -> str:
 
 def render_pdf(report: Report, base_url: str | None = None) -> bytes:
     """One A4 document with the web page's content."""
-    image = None
-    if report.calibration.points:
-        image = "data:image/png;base64," + base64.b64encode(chart_png(report)).decode()
+    chart = report.chart(width=CHART_WIDTH_PX) if report.calibration.points else None
     return write_pdf(
-        {"report": report, "chart_image": image},
+        {"report": report},
         f"{report.organization.name} · {report.cycle.name}",
         base_url,
+        chart=chart,
     )
 
 
-def write_pdf(context: dict[str, Any], footer: str, base_url: str | None = None) -> bytes:
-    """``okrs/report_pdf.html`` drawn as A4 with ``footer`` at the bottom of every page."""
-    from weasyprint import HTML
+# Where the chart goes in the HTML until the PDF is really drawn (see write_pdf).
+CHART_SLOT = "headway:chart-slot"
 
-    html = render_to_string(
-        "okrs/report_pdf.html", {**context, "pdf": True, "footer": _css_string(footer)}
+
+def write_pdf(
+    context: dict[str, Any],
+    footer: str,
+    base_url: str | None = None,
+    *,
+    chart: dict[str, Any] | None = None,
+) -> bytes:
+    """``okrs/report_pdf.html`` drawn as A4 with ``footer`` at the bottom of every page, and
+    ``chart`` (a Vega-Lite spec) drawn where the template puts ``chart_image``.
+
+    The PDF is kept in the cache under a digest of everything it is drawn from: the HTML, the
+    chart's spec, the base URL and WeasyPrint's version. The same report asked again (by another
+    reader, or after check-ins that move no figure it prints) is the same bytes, without drawing
+    it again; any change to what it shows is another digest, so a kept PDF is never stale.
+    """
+    import weasyprint
+
+    html: str = str(
+        render_to_string(
+            "okrs/report_pdf.html",
+            {
+                **context,
+                "pdf": True,
+                "footer": _css_string(footer),
+                "chart_image": CHART_SLOT if chart else None,
+            },
+        )
     )
-    pdf: bytes = HTML(string=html, base_url=base_url).write_pdf()
+    spec = json.dumps(chart, sort_keys=True, default=str) if chart else ""
+    source = "\x00".join([weasyprint.__version__, base_url or "", spec, html])
+    key = "okrs:report-pdf:" + hashlib.sha256(source.encode()).hexdigest()
+    kept = cache.get(key)
+    if isinstance(kept, bytes):
+        return kept
+    if chart:
+        html = html.replace(CHART_SLOT, chart_image(chart), 1)
+    pdf: bytes = weasyprint.HTML(string=html, base_url=base_url).write_pdf()
+    cache.set(key, pdf, settings.HEADWAY_PDF_CACHE_SECONDS)
     return pdf

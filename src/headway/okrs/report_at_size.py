@@ -449,20 +449,13 @@ def team_part(organization: Organization, cycle: Cycle, team: Team, now: dt.date
 
 def render_pdf(summary: Summary, base_url: str | None = None) -> bytes:
     """The summary as A4, a section per department; the chart drawn on the server."""
-    import base64
-
-    import vl_convert
-
     from headway.okrs.report import CHART_WIDTH_PX, write_pdf
 
-    image = None
-    if summary.chart_points:
-        png = vl_convert.vegalite_to_png(summary.chart(width=CHART_WIDTH_PX), scale=2)
-        image = "data:image/png;base64," + base64.b64encode(png).decode()
     return write_pdf(
-        {"report": summary, "at_size": True, "chart_image": image},
+        {"report": summary, "at_size": True},
         f"{summary.organization.name} · {summary.cycle.name}",
         base_url,
+        chart=summary.chart(width=CHART_WIDTH_PX) if summary.chart_points else None,
     )
 
 
