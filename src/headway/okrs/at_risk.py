@@ -21,6 +21,7 @@ from headway.core.tree import descendants
 from headway.okrs.choices import CycleState, ObjectiveStatus
 from headway.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from headway.okrs.progress import (
+    Reading,
     cycle_bounds,
     cycle_thresholds,
     expected_progress,
@@ -94,19 +95,23 @@ def overdue_key_results(
 # --- forecasts ---------------------------------------------------------------------------------
 
 
-def checkins_by_key_result(key_result_ids: Iterable[int]) -> dict[int, list[CheckIn]]:
-    """The check-ins of these key results (what a forecast needs), in one query."""
+def checkins_by_key_result(key_result_ids: Iterable[int]) -> dict[int, list[Reading]]:
+    """The check-ins of these key results (what a forecast needs), in one query, as plain
+    tuples: a page of fifty objectives reads some 13,000, and model instances cost 3x more."""
     ids = list(key_result_ids)
-    found: dict[int, list[CheckIn]] = {}
+    found: dict[int, list[Reading]] = {}
     if not ids:
         return found
     rows = (
         CheckIn.objects.filter(key_result_id__in=ids)
-        .only("id", "key_result_id", "created_at", "value")
         .order_by("key_result_id", "created_at", "id")
+        .values_list("key_result_id", "created_at", "value")
     )
-    for checkin in rows:
-        found.setdefault(checkin.key_result_id, []).append(checkin)
+    for key_result_id, created_at, value in rows:
+        readings = found.get(key_result_id)
+        if readings is None:
+            readings = found[key_result_id] = []
+        readings.append(Reading(created_at, value))
     return found
 
 
@@ -246,7 +251,7 @@ def _entry(
     objective: Objective | ListedObjective,
     krs: list[KeyResult],
     cycle: Cycle,
-    checkins: dict[int, list[CheckIn]],
+    checkins: dict[int, list[Reading]],
     now: dt.datetime,
 ) -> ObjectiveEntry | None:
     forecasts = [(kr, key_result_forecast(kr, checkins.get(kr.pk, ()), cycle, now)) for kr in krs]

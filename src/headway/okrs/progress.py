@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -69,8 +70,15 @@ def pace(progress: float, cycle: Cycle, now: dt.datetime) -> core.PaceStatus:
     )
 
 
+class Reading(NamedTuple):
+    """A check-in as a forecast reads it: when, and the value (a plain tuple, not a model)."""
+
+    created_at: dt.datetime
+    value: Decimal
+
+
 def key_result_forecast(
-    kr: KeyResult, checkins: Iterable[CheckIn], cycle: Cycle, now: dt.datetime
+    kr: KeyResult, checkins: Iterable[CheckIn | Reading], cycle: Cycle, now: dt.datetime
 ) -> core.Forecast | None:
     """The KR's value and progress projected to the cycle's end from its check-ins."""
     start, end = cycle_bounds(cycle)

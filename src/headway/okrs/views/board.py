@@ -17,8 +17,8 @@ from headway.okrs.at_risk import checkins_by_key_result
 from headway.okrs.choices import ObjectiveStatus
 from headway.okrs.coach import findings_by_objective
 from headway.okrs.forms import OWNER_CHOICES_LIMIT, BoardFilterForm
-from headway.okrs.models import CheckIn, Cycle, Objective
-from headway.okrs.progress import cycle_thresholds, expected_progress, pace
+from headway.okrs.models import Cycle, Objective
+from headway.okrs.progress import Reading, cycle_thresholds, expected_progress, pace
 from headway.okrs.views.common import (
     ObjectiveRow,
     acting,
@@ -161,7 +161,7 @@ def _pace(progress: float | None, cycle: Cycle, now: dt.datetime) -> PaceStatus 
 
 def _row_inputs(
     membership: Membership, cycle: Cycle, shown: list[Objective], now: dt.datetime
-) -> tuple[dict[int, list[Finding]], dict[int, list[CheckIn]]]:
+) -> tuple[dict[int, list[Finding]], dict[int, list[Reading]]]:
     """What each objective row needs beside its objective: the coach's findings, and the
     check-ins of its key results for the forecast (one query for all)."""
     findings = findings_by_objective(

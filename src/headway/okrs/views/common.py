@@ -19,6 +19,7 @@ from headway.okrs.coach import CoachNotes, notes
 from headway.okrs.forms import CheckInForm
 from headway.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from headway.okrs.progress import (
+    Reading,
     key_result_forecast,
     latest_confidence,
     objective_forecast,
@@ -71,7 +72,7 @@ def objective_rows(
     objectives: list[Objective],
     now: dt.datetime,
     findings: Mapping[int, list[Finding]] | None = None,
-    checkins: Mapping[int, list[CheckIn]] | None = None,
+    checkins: Mapping[int, list[Reading]] | None = None,
 ) -> list[ObjectiveRow]:
     """``checkins`` (by key result id) adds each objective's forecast; the key results must be
     prefetched then."""
