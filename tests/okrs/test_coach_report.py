@@ -154,3 +154,10 @@ def test_a_personal_section_shows_the_persons_notes(world, frozen):
     assert "Read 12 books" in fragment
     assert "objective-has-number" in rules_in(fragment)
     assert Objective.objects.filter(owner_person=world.mo).count() == 1
+
+
+def test_counts_group_their_thousands() -> None:
+    from django.template import Context, Template
+
+    rendered = Template("{% load okrs %}{{ a|thousands }} {{ b|thousands }} {{ c|thousands }}")
+    assert rendered.render(Context({"a": 20000, "b": 999, "c": None})) == "20,000 999 "

@@ -28,6 +28,12 @@ def band(score: float | None) -> str:
 
 
 @register.filter
+def thousands(value: int | None) -> str:
+    """A count with its thousands grouped: 20000 -> "20,000" (not for ids: those stay plain)."""
+    return "" if value is None else f"{int(value):,}"
+
+
+@register.filter
 def num(value: Decimal | float | int | None) -> str:
     """A value as typed, without padding zeros: 32.5000 -> "32.5", 7000.0000 -> "7000".
 
