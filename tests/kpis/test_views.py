@@ -211,6 +211,13 @@ def test_owner_sees_the_write_controls(client: Client, world: World, nps: Kpi) -
         assert shown in content
     # The period offered is the one that has just closed.
     assert typed(content, "m_period") == "2026-10-01"
+    # Each value's links are the routes' own (the template builds them from one reverse).
+    from django.urls import reverse
+
+    assert nps.measurements.exists()
+    for m in nps.measurements.all():
+        assert f'href="{reverse("kpis:measurement-edit", args=[nps.pk, m.pk])}"' in content
+        assert f'href="{reverse("kpis:measurement-delete", args=[nps.pk, m.pk])}"' in content
 
 
 def test_long_histories_show_the_newest_values_with_a_link_to_all(
