@@ -251,7 +251,6 @@ LOGGING = {
     # of INFO lines a report): only their warnings reach the log.
     "loggers": {
         "weasyprint": {"level": "WARNING"},
-        "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },
 }

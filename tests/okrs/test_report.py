@@ -274,3 +274,21 @@ def test_no_pdf_is_kept_when_the_setting_is_zero(world, cycle_okrs, client_for, 
     url = f"/okrs/cycle/{world.cycle.pk}/report.pdf"
     assert client.get(url).status_code == 200 and client.get(url).status_code == 200
     assert len(drawings) == 2
+
+
+@pytest.mark.usefixtures("frozen")
+def test_a_cache_that_is_down_costs_the_drawing_not_the_pdf(
+    world, cycle_okrs, client_for, drawings, settings, caplog
+):
+    # A Redis nobody listens on: every get and set fails.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    client = client_for("vic")
+    response = client.get(f"/okrs/cycle/{world.cycle.pk}/report.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    assert len(drawings) == 1
+    assert "report PDF cache unavailable" in caplog.text

@@ -9,6 +9,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from headway.okrs.cycles import is_graded
 from headway.okrs.models import Alignment, Cycle, KeyResult, Objective, Rollup
 from headway.okrs.progress import cycle_bounds, expected_progress
 from headway.orgs.models import Organization
+
+logger = logging.getLogger(__name__)
 
 # A one-page summary names the worst few; the count says how many more there are.
 TOP_RISKS = 10
@@ -283,8 +286,8 @@ PDF_FONT = "DejaVu Sans"
 def chart_image(spec: dict[str, Any]) -> str:
     """A chart drawn on the server (no browser in a PDF), as an SVG ``data:`` URL.
 
-    Vector rather than a PNG: sharp at any zoom, smaller, and about four times quicker to make
-    and to lay out (a 2x PNG cost 0.25 s in vl-convert and as much again decoded in WeasyPrint).
+    Vector rather than a PNG: sharp at any zoom, smaller, about three times quicker to make
+    (62-84 ms against 195-250 for a 2x PNG at 20,000 people) and no slower to draw.
     """
     import vl_convert
 
@@ -345,11 +348,18 @@ def write_pdf(
     spec = json.dumps(chart, sort_keys=True, default=str) if chart else ""
     source = "\x00".join([weasyprint.__version__, base_url or "", spec, html])
     key = "okrs:report-pdf:" + hashlib.sha256(source.encode()).hexdigest()
-    kept = cache.get(key)
+    try:
+        kept = cache.get(key)
+    except Exception:  # a cache that is down (Redis) costs the drawing, not the PDF
+        logger.warning("report PDF cache unavailable: drawing it", exc_info=True)
+        kept = None
     if isinstance(kept, bytes):
         return kept
     if chart:
         html = html.replace(CHART_SLOT, chart_image(chart), 1)
     pdf: bytes = weasyprint.HTML(string=html, base_url=base_url).write_pdf()
-    cache.set(key, pdf, settings.HEADWAY_PDF_CACHE_SECONDS)
+    try:
+        cache.set(key, pdf, settings.HEADWAY_PDF_CACHE_SECONDS)
+    except Exception:
+        logger.warning("report PDF cache unavailable: not kept", exc_info=True)
     return pdf
