@@ -1,9 +1,11 @@
 """Input types shared by the API schemas."""
 
 import types
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from ninja import Schema
 from ninja.pagination import LimitOffsetPagination
@@ -49,8 +51,42 @@ class Pagination(LimitOffsetPagination):
         }
 
 
+class Attached:
+    """A list endpoint's queryset whose page, once sliced by the pagination, gets its children's
+    ids attached by ``attach`` (one values query each) instead of ``prefetch_related``'s model
+    instances: a page of 100 teams has 1,100 member links, 13 ms as instances and 2 as tuples."""
+
+    def __init__(self, queryset: QuerySet[Any], attach: Callable[[list[Any]], None]) -> None:
+        self.queryset = queryset
+        self.attach = attach
+
+    def __getitem__(self, window: slice) -> list[Any]:
+        rows = list(self.queryset[window])
+        if rows:
+            self.attach(rows)
+        return rows
+
+
+def ids_by(rows: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
+    """(parent id, child id) pairs, in their order, as each parent's list of child ids."""
+    found: dict[int, list[int]] = defaultdict(list)
+    for parent, child in rows:
+        found[parent].append(child)
+    return found
+
+
+def attached(obj: Model, name: str) -> Any:
+    """What ``Attached`` (or ``_one`` of an endpoint) put on ``obj`` under ``name``."""
+    try:
+        return obj.__dict__[name]
+    except KeyError:
+        raise AssertionError(f"{type(obj).__name__} {obj.pk} has no {name} attached") from None
+
+
 def capped_count(items: Any) -> int | None:
     """How many items there are, or None past COUNT_LIMIT: at most COUNT_LIMIT + 1 rows read."""
+    if isinstance(items, Attached):
+        items = items.queryset
     if isinstance(items, QuerySet):
         # SELECT COUNT(*) FROM (SELECT ... LIMIT n + 1), unordered: no sort either.
         found = items.order_by()[: COUNT_LIMIT + 1].count()
