@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 from ninja import Field, Query, Router, Schema
 
-from headway import core
 from headway.api.auth import actor
 from headway.api.types import Id, next_link
 from headway.core.calibration import CalibrationFlag
@@ -21,6 +20,7 @@ from headway.okrs import selectors
 from headway.okrs.calibration import (
     CalibrationAtSize,
     CalibrationData,
+    DepartmentFlags,
     ReportFlags,
     calibration_page,
     is_graded,
@@ -29,9 +29,12 @@ from headway.okrs.calibration import (
 from headway.okrs.models import Cycle
 from headway.okrs.report import (
     CHART_CYCLES,
+    cycle_data,
     executive_report,
+    flagged_data,
     kpis_data,
     objective_data,
+    organization_score,
     risks_data,
     summary,
 )
@@ -272,6 +275,15 @@ def _flag_counts(data: CalibrationData) -> dict[str, int]:
     }
 
 
+def _counted(counts: DepartmentFlags) -> dict[str, int]:
+    """The counts the review at size keeps, for the organization or one department."""
+    return {
+        "teams": counts.teams,
+        "not_ambitious": counts.not_ambitious,
+        "overreach": counts.overreach,
+    }
+
+
 def _in_subtree(data: CalibrationData, team_ids: set[int]) -> CalibrationData:
     data.teams = [t for t in data.teams if t.team.pk in team_ids]
     data.spreads = [s for s in data.spreads if s.team.pk in team_ids]
@@ -301,19 +313,9 @@ def get_calibration(request: HttpRequest, filters: Query[CalibrationFilters]) ->
             "team_count": page.paginator.count,
             "page": page.number,
             "next": next_link(request, page=page.number + 1) if page.has_next() else None,
-            "flags": {
-                "teams": found.total.teams,
-                "not_ambitious": found.total.not_ambitious,
-                "overreach": found.total.overreach,
-            },
+            "flags": _counted(found.total),
             "departments": [
-                {
-                    "team_id": d.team.id if d.team else None,
-                    "name": d.name,
-                    "teams": d.teams,
-                    "not_ambitious": d.not_ambitious,
-                    "overreach": d.overreach,
-                }
+                {"team_id": d.team.id if d.team else None, "name": d.name, **_counted(d)}
                 for d in found.departments
             ],
         }
@@ -345,14 +347,7 @@ def _team_row(row: at_size.TeamRow) -> dict[str, Any]:
 
 
 def _flags_json(flags: ReportFlags) -> dict[str, Any]:
-    return {
-        "cycles": [c.name for c in flags.cycles],
-        "flagged": [
-            {"team": t.team.name, "flag": t.flag.value if t.flag else None, "reason": t.reason}
-            for t in flags.flagged
-        ],
-        "flagged_total": flags.total,
-    }
+    return flagged_data(flags.cycles, flags.flagged) | {"flagged_total": flags.total}
 
 
 def _rows_page(request: HttpRequest, rows: list[at_size.TeamRow], page: int) -> dict[str, Any]:
@@ -367,24 +362,6 @@ def _rows_page(request: HttpRequest, rows: list[at_size.TeamRow], page: int) -> 
     }
 
 
-def _cycle_json(cycle: Cycle) -> dict[str, Any]:
-    return {
-        "id": cycle.pk,
-        "name": cycle.name,
-        "start": cycle.start.isoformat(),
-        "end": cycle.end.isoformat(),
-        "state": cycle.state,
-    }
-
-
-def _totals(cycle: Cycle, found: at_size.Size) -> dict[str, float | None]:
-    """The organization's progress, and its score once graded (as ``executive_report``)."""
-    score = found.score
-    if score is None and found.progress is not None:
-        score = core.default_score(found.progress)
-    return {"progress": found.progress, "score": score if is_graded(cycle) else None}
-
-
 def _team_report(
     request: HttpRequest, organization: Organization, cycle: Cycle, team: Team, page: int
 ) -> dict[str, Any]:
@@ -393,8 +370,11 @@ def _team_report(
     found = at_size.size(organization.pk, cycle)
     flags = report_flags(organization.pk, until=cycle, last=CHART_CYCLES)
     return {
-        "cycle": _cycle_json(cycle),
-        "organization": _totals(cycle, found),
+        "cycle": cycle_data(cycle),
+        "organization": {
+            "progress": found.progress,
+            "score": organization_score(found.progress, found.score, is_graded(cycle)),
+        },
         "objectives": [objective_data(line, team.name) for line in part.objectives],
         "kpis": kpis_data(part.kpis),
         "risks": risks_data(part.risks, part.risks_total, part.kpis.red),
@@ -429,7 +409,7 @@ def _report(
     part = at_size.summary(organization, cycle, now, found, tree, chart=False)
     flags = report_flags(organization.pk, until=cycle, last=CHART_CYCLES)
     return {
-        "cycle": _cycle_json(cycle),
+        "cycle": cycle_data(cycle),
         "organization": {"progress": part.organization_progress, "score": part.organization_score},
         "objectives": [objective_data(line, line.objective.owner_name) for line in part.objectives],
         "kpis": kpis_data(part.kpis),

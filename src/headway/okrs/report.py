@@ -24,7 +24,12 @@ from django.utils.safestring import mark_safe
 from headway import core
 from headway.core.health import Health
 from headway.kpis.models import Kpi
-from headway.okrs.calibration import CalibrationData, calibration, distribution_chart
+from headway.okrs.calibration import (
+    CalibrationData,
+    TeamCalibration,
+    calibration,
+    distribution_chart,
+)
 from headway.okrs.choices import ObjectiveStatus
 from headway.okrs.cycles import is_graded
 from headway.okrs.models import Alignment, Cycle, KeyResult, Objective, Rollup
@@ -157,8 +162,6 @@ def executive_report(
     lines = objective_lines(objectives, graded, expected)
     risks = _risks(org_id, cycle, at)
     org_progress, org_score = rollup
-    if graded and org_score is None and org_progress is not None:
-        org_score = core.default_score(org_progress)
     return Report(
         organization=organization,
         cycle=cycle,
@@ -166,7 +169,7 @@ def executive_report(
         expected=expected,
         graded=graded,
         organization_progress=org_progress,
-        organization_score=org_score if graded else None,
+        organization_score=organization_score(org_progress, org_score, graded),
         objectives=lines,
         company_owned=company_owned,
         kpis=_kpi_health(org_id),
@@ -174,6 +177,16 @@ def executive_report(
         risks_total=len(risks),
         calibration=calibration(org_id, until=cycle, last=CHART_CYCLES),
     )
+
+
+def organization_score(progress: float | None, score: float | None, graded: bool) -> float | None:
+    """The organization's score a report shows: none while the cycle runs; once graded the
+    stored one, else the default from its progress (the grade it gets unless overridden)."""
+    if not graded:
+        return None
+    if score is None and progress is not None:
+        return core.default_score(progress)
+    return score
 
 
 def objective_lines(
@@ -246,16 +259,32 @@ def risks_data(risks: Iterable[KeyResultRisk], total: int, red: Iterable[Any]) -
     }
 
 
+def cycle_data(cycle: Cycle) -> dict[str, Any]:
+    """The report's cycle as its JSON has it."""
+    return {
+        "id": cycle.pk,
+        "name": cycle.name,
+        "start": cycle.start.isoformat(),
+        "end": cycle.end.isoformat(),
+        "state": cycle.state,
+    }
+
+
+def flagged_data(cycles: Iterable[Cycle], flagged: Iterable[TeamCalibration]) -> dict[str, Any]:
+    """The graded quarters looked at and the flagged teams, as the report's JSON has them."""
+    return {
+        "cycles": [c.name for c in cycles],
+        "flagged": [
+            {"team": t.team.name, "flag": t.flag.value if t.flag else None, "reason": t.reason}
+            for t in flagged
+        ],
+    }
+
+
 def summary(report: Report) -> dict[str, Any]:
     """The report as plain data, for the API."""
     return {
-        "cycle": {
-            "id": report.cycle.pk,
-            "name": report.cycle.name,
-            "start": report.cycle.start.isoformat(),
-            "end": report.cycle.end.isoformat(),
-            "state": report.cycle.state,
-        },
+        "cycle": cycle_data(report.cycle),
         "organization": {
             "progress": report.organization_progress,
             "score": report.organization_score,
@@ -265,13 +294,7 @@ def summary(report: Report) -> dict[str, Any]:
         ],
         "kpis": kpis_data(report.kpis),
         "risks": risks_data(report.risks, report.risks_total, report.kpis.red),
-        "calibration": {
-            "cycles": [c.name for c in report.calibration.cycles],
-            "flagged": [
-                {"team": t.team.name, "flag": t.flag.value if t.flag else None, "reason": t.reason}
-                for t in report.calibration.flagged
-            ],
-        },
+        "calibration": flagged_data(report.calibration.cycles, report.calibration.flagged),
     }
 
 

@@ -45,6 +45,7 @@ from headway.okrs.report import (
     KeyResultRisk,
     ObjectiveLine,
     objective_lines,
+    organization_score,
 )
 from headway.orgs.models import Organization, Team
 
@@ -378,9 +379,6 @@ def summary(
     ]
     top, risks_total = risks(org_id, cycle, at)
     chart_cycles, points = score_points(org_id, cycle) if chart else ([], [])
-    score = size.score
-    if graded and score is None and size.progress is not None:
-        score = core.default_score(size.progress)
     return Summary(
         organization=organization,
         cycle=cycle,
@@ -388,7 +386,7 @@ def summary(
         expected=expected,
         graded=graded,
         organization_progress=size.progress,
-        organization_score=score if graded else None,
+        organization_score=organization_score(size.progress, size.score, graded),
         objectives=objective_lines(objectives, graded, expected),
         objectives_total=total,
         company_owned=company_owned,
