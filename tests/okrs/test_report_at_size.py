@@ -235,7 +235,9 @@ def capture_pdf(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         drawn.append({**context, "pdf": True, "footer": footer, "chart_image": bool(chart)})
         return b"%PDF-fake"
 
+    # The report at size calls it by its own import; the small report through its module.
     monkeypatch.setattr("headway.okrs.report.write_pdf", fake)
+    monkeypatch.setattr("headway.okrs.report_at_size.write_pdf", fake)
     return drawn
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.text import slugify
 from ninja import Field, Query, Router, Schema
 
 from headway.api.auth import actor
@@ -450,6 +449,6 @@ def get_report_pdf(request: HttpRequest, cycle_id: int, filters: Query[PdfFilter
     chosen = get_ref(membership, Team, filters.team, "team")
     pdf = at_size.report_pdf(organization, cycle, timezone.now(), team=chosen)
     response = HttpResponse(pdf, content_type="application/pdf")
-    name = f"{organization.slug} {chosen.slug + ' ' if chosen else ''}{cycle.name} report"
-    response["Content-Disposition"] = f'attachment; filename="{slugify(name)}.pdf"'
+    name = at_size.pdf_filename(organization, cycle, chosen)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -25,6 +25,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Cast, Coalesce
+from django.utils.text import slugify
 
 from headway import core
 from headway.core.health import Health
@@ -40,13 +41,17 @@ from headway.okrs.models import Alignment, Cycle, KeyResult, Objective, Rollup
 from headway.okrs.progress import cycle_bounds, expected_progress
 from headway.okrs.report import (
     CHART_CYCLES,
+    CHART_WIDTH_PX,
     HEALTH_ORDER,
     TOP_RISKS,
     KeyResultRisk,
     ObjectiveLine,
+    executive_report,
     objective_lines,
     organization_score,
+    write_pdf,
 )
+from headway.okrs.report import render_pdf as render_whole_report
 from headway.orgs.models import Organization, Team
 
 # Past either bound (the board's and the coach report's) the report shows the departments as
@@ -149,6 +154,12 @@ def kpi_summary(org_id: int, team_ids: Iterable[int] | None = None) -> KpiSummar
     )
 
 
+def _behind_below(expected: float) -> float:
+    """The progress below which a line is behind pace: ``core.pace_status``'s on-track cut-off
+    with its tolerance, so the database calls behind exactly what Python would."""
+    return expected - core.DEFAULT_THRESHOLDS.on_track - PACE_SLACK
+
+
 def risks(
     org_id: int, cycle: Cycle, at: dt.datetime, team_ids: Iterable[int] | None = None
 ) -> tuple[list[KeyResultRisk], int]:
@@ -160,7 +171,7 @@ def risks(
     are the lowest) is the order of progress.
     """
     expected = expected_progress(cycle, at)
-    behind_below = expected - core.DEFAULT_THRESHOLDS.on_track - PACE_SLACK
+    behind_below = _behind_below(expected)
     krs = KeyResult.objects.filter(
         organization_id=org_id,
         objective__cycle=cycle,
@@ -258,8 +269,7 @@ def subtree_tallies(
     org_id: int, cycle: Cycle, at: dt.datetime, tree: list[selectors.TeamNode]
 ) -> dict[int, Tally]:
     """Every team's objectives added up with its descendants'; one query."""
-    behind_below = expected_progress(cycle, at) - core.DEFAULT_THRESHOLDS.on_track - PACE_SLACK
-    own = _own_tallies(org_id, cycle, behind_below)
+    own = _own_tallies(org_id, cycle, _behind_below(expected_progress(cycle, at)))
     parent = {n.team.id: n.team.parent_id for n in tree}
     totals = {n.team.id: Tally() for n in tree}
     for node in tree:
@@ -447,14 +457,19 @@ def team_part(organization: Organization, cycle: Cycle, team: Team, now: dt.date
 
 def render_pdf(summary: Summary, base_url: str | None = None) -> bytes:
     """The summary as A4, a section per department; the chart drawn on the server."""
-    from headway.okrs.report import CHART_WIDTH_PX, write_pdf
-
     return write_pdf(
         {"report": summary, "at_size": True},
         f"{summary.organization.name} · {summary.cycle.name}",
         base_url,
         chart=summary.chart(width=CHART_WIDTH_PX) if summary.chart_points else None,
     )
+
+
+def pdf_filename(organization: Organization, cycle: Cycle, team: Team | None) -> str:
+    """The report PDF's download name: ``acme-2026-q4-report.pdf``, with the team's slug for
+    one team's part (``acme-growth-2026-q4-report.pdf``)."""
+    named = f"{team.slug} " if team is not None else ""
+    return f"{slugify(f'{organization.slug} {named}{cycle.name} report')}.pdf"
 
 
 def report_pdf(
@@ -467,9 +482,6 @@ def report_pdf(
 ) -> bytes:
     """The PDF the report page offers: ``team``'s part in full, else the summary with a section
     per department at size, else the whole report of ``headway.okrs.report``."""
-    from headway.okrs.report import executive_report, write_pdf
-    from headway.okrs.report import render_pdf as render_report
-
     if team is not None:
         part = team_part(organization, cycle, team, now)
         return write_pdf(
@@ -482,4 +494,4 @@ def report_pdf(
         tree = selectors.team_tree(organization.pk)
         return render_pdf(summary(organization, cycle, now, found, tree), base_url)
     report = executive_report(organization, cycle, now, rollup=(found.progress, found.score))
-    return render_report(report, base_url=base_url)
+    return render_whole_report(report, base_url=base_url)

@@ -6,7 +6,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.text import slugify
 
 from headway.core.calibration import OVERREACH, STREAK_CYCLES
 from headway.core.coach.cycle_rules import TOO_EASY
@@ -174,8 +173,7 @@ def report_pdf(request: HttpRequest, cycle_id: int) -> HttpResponse:
     base_url = request.build_absolute_uri("/")
     team = _wanted_team(request, membership)
     pdf = at_size.report_pdf(organization, cycle, now, team=team, base_url=base_url)
-    named = f"{team.slug} " if team is not None else ""
-    name = f"{organization.slug} {named}{cycle.name} report"
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{slugify(name)}.pdf"'
+    name = at_size.pdf_filename(organization, cycle, team)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
