@@ -6,16 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, IntegerField, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from headway import core
 from headway.api.auth import actor, writer
 from headway.api.types import ObjectIn, next_link
-from headway.okrs import cycles, grading
-from headway.okrs.models import Cycle, KeyResult, Objective, Rollup
+from headway.okrs import cycles, grading, scoreboard
+from headway.okrs.models import Cycle, KeyResult, Objective
 from headway.orgs.accessors import get_for
 
 router = Router(tags=["grading"])
@@ -147,23 +145,8 @@ def cycle_scores(request: HttpRequest, cycle_id: int, page: Query[ScoresPage]) -
     organization's. Both lists are paged by the same ``limit`` (default and at most 1000) and
     ``offset``; ``objectives_count`` and ``teams_count`` count them all, ``next`` reads on."""
     cycle = get_for(actor(request), Cycle, cycle_id)
-    start, end = page.offset, page.offset + page.limit
-    objectives = Objective.objects.filter(cycle=cycle).order_by("position", "id")
-    rollups = Rollup.objects.filter(cycle=cycle).order_by("team__name", "id")
-    # The two counts and the organization's roll-up in one query.
-    totals = (
-        Cycle.objects.filter(pk=cycle.pk)
-        .annotate(
-            n_objectives=Coalesce(_count(objectives, "cycle_id"), 0),
-            n_teams=Coalesce(_count(rollups.filter(team__isnull=False), "cycle_id"), 0),
-            r_progress=Subquery(rollups.filter(team__isnull=True).values("progress")[:1]),
-            r_score=Subquery(rollups.filter(team__isnull=True).values("score")[:1]),
-        )
-        .values_list("n_objectives", "n_teams", "r_progress", "r_score")
-        .get()
-    )
-    n_objectives, n_teams, progress, score = totals
-    teams = rollups.filter(team__isnull=False).select_related("team")[start:end]
+    end = page.offset + page.limit
+    data = scoreboard.cycle_scores(cycle, page.offset, end)
     return {
         "cycle": cycle,
         "objectives": [
@@ -177,31 +160,25 @@ def cycle_scores(request: HttpRequest, cycle_id: int, page: Query[ScoresPage]) -
                 "score": o.score,
                 "expected_score": core.expected_score(core.ObjectiveKind(o.kind)),
             }
-            for o in objectives.only(
-                "id", "title", "kind", "owner_team_id", "owner_person_id", "progress", "score"
-            )[start:end]
+            for o in data.objectives
         ],
         "teams": [
-            {"team_id": r.team_id, "name": r.team.name, "progress": r.progress, "score": r.score}  # type: ignore[union-attr]
-            for r in teams
+            {"team_id": t.team.pk, "name": t.team.name, "progress": t.progress, "score": t.score}
+            for t in data.teams
+            if t.team is not None
         ],
         "organization": {
             "team_id": None,
             "name": request.membership.organization.name,  # type: ignore[attr-defined]
-            "progress": progress,
-            "score": score,
+            "progress": data.organization.progress,
+            "score": data.organization.score,
         },
-        "objectives_count": n_objectives,
-        "teams_count": n_teams,
-        "next": next_link(request, offset=end) if end < max(n_objectives, n_teams) else None,
+        "objectives_count": data.objectives_count,
+        "teams_count": data.teams_count,
+        "next": next_link(request, offset=end)
+        if end < max(data.objectives_count, data.teams_count)
+        else None,
     }
-
-
-def _count(queryset: QuerySet[Any], key: str) -> Subquery:
-    return Subquery(
-        queryset.order_by().values(key).annotate(n=Count("pk")).values("n"),
-        output_field=IntegerField(),
-    )
 
 
 @router.get("/organization/fiscal-year", response=FiscalYearOut)

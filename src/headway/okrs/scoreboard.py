@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, IntegerField, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from headway.okrs.cycles import MOVE_LABELS, NEXT_STATE, REOPEN_STATE, is_graded
 from headway.okrs.models import Cycle, KeyResult, Objective, Rollup
@@ -65,32 +67,51 @@ class TeamScore:
 
 @dataclass
 class CycleScores:
-    cycle: Cycle
+    """A page of the cycle's objectives and of its teams' roll-ups, with both counts."""
+
     objectives: list[Objective]
     teams: list[TeamScore]
     organization: TeamScore
+    objectives_count: int
+    teams_count: int
 
 
-def cycle_scores(cycle: Cycle) -> CycleScores:
-    """The cycle's objectives (with owners), its teams' and its organization's progress and
-    scores, as stored (two queries)."""
-    objectives = list(
-        Objective.objects.filter(cycle=cycle)
-        .select_related("owner_team", "owner_person__user")
-        .order_by("position", "id")
+def cycle_scores(cycle: Cycle, start: int, end: int) -> CycleScores:
+    """The cycle's objectives (by position, then id) and its teams' roll-ups (by team name)
+    from ``start`` to ``end``, and the organization's roll-up: three queries, whatever the
+    size (the two counts and the organization's roll-up are one)."""
+    objectives = Objective.objects.filter(cycle=cycle).order_by("position", "id")
+    rollups = Rollup.objects.filter(cycle=cycle).order_by("team__name", "id")
+    teams = rollups.filter(team__isnull=False)
+    total = rollups.filter(team__isnull=True)
+    n_objectives, n_teams, progress, score = (
+        Cycle.objects.filter(pk=cycle.pk)
+        .annotate(
+            n_objectives=Coalesce(_count(objectives), 0),
+            n_teams=Coalesce(_count(teams), 0),
+            r_progress=Subquery(total.values("progress")[:1]),
+            r_score=Subquery(total.values("score")[:1]),
+        )
+        .values_list("n_objectives", "n_teams", "r_progress", "r_score")
+        .get()
     )
-    rollups = list(
-        Rollup.objects.filter(cycle=cycle).select_related("team").order_by("team__name", "id")
-    )
-    teams = [TeamScore(r.team, r.progress, r.score) for r in rollups if r.team_id is not None]
-    total = next((r for r in rollups if r.team_id is None), None)
+    fields = ("id", "title", "kind", "owner_team_id", "owner_person_id", "progress", "score")
     return CycleScores(
-        cycle=cycle,
-        objectives=objectives,
-        teams=teams,
-        organization=TeamScore(
-            None, total.progress if total else None, total.score if total else None
-        ),
+        objectives=list(objectives.only(*fields)[start:end]),
+        teams=[
+            TeamScore(r.team, r.progress, r.score) for r in teams.select_related("team")[start:end]
+        ],
+        organization=TeamScore(None, progress, score),
+        objectives_count=n_objectives,
+        teams_count=n_teams,
+    )
+
+
+def _count(rows: QuerySet[Any]) -> Subquery:
+    """How many of the cycle's ``rows`` there are, as a subquery of the cycle."""
+    return Subquery(
+        rows.order_by().values("cycle_id").annotate(n=Count("pk")).values("n"),
+        output_field=IntegerField(),
     )
 
 
