@@ -35,6 +35,12 @@ def test_the_sweep_times_every_get_route_of_a_bench_organization(monkeypatch: An
     assert {"/okrs/", "/okrs/alignment/", "/people/", "/api/v1/at-risk"} <= routes
     assert f"/objectives/{s['objective'].pk}/edit/" in routes
     assert f"/api/v1/cycles/{s['cycle'].pk}/report" in routes
+    # Each report PDF is timed twice: asked again (kept under its digest) and drawn afresh.
+    for pdf in (
+        f"/okrs/cycle/{s['cycle'].pk}/report.pdf",
+        f"/api/v1/cycles/{s['cycle'].pk}/report.pdf",
+    ):
+        assert {pdf, f"{pdf} (drawn afresh)"} <= routes
     # The admin reaches every page: nothing broken, nothing refused, nothing missing.
     assert [r["url"] for r in result["rows"] if r["status"] != 200] == []
     # Only routes naming objects a bench organization has none of are left out.
