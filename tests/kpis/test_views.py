@@ -234,6 +234,51 @@ def test_long_histories_show_the_newest_values_with_a_link_to_all(
     assert page(client.get(f"/kpis/{nps.pk}/?all=1")).count('<tr id="measurement-') == 130
 
 
+# The template loop the table's rows were drawn with before kpi_format.measurement_rows: the
+# oracle for the rows built in Python (the same HTML, whitespace aside).
+TEMPLATE_ROWS = "".join(
+    [
+        "{% load kpi_format %}{% for m in rows %}",
+        "{% with label=m.period|period:kpi.cadence %}",
+        '<tr id="measurement-{{ m.pk }}"><th scope="row">{{ label }}</th>',
+        '<td class="num">{{ m.value|with_unit:kpi.unit }}</td><td>{{ m.note }}</td>',
+        '<td class="wide-only"><small>{{ m.get_source_display }}',
+        "{% if m.recorded_by %} · {{ m.recorded_by.display_name }}{% endif %}",
+        ' · {{ m.recorded_at|date:"j M Y" }}</small></td>',
+        '{% if can_edit %}<td class="actions"><a href="{{ url }}{{ m.pk }}/"',
+        ' aria-label="Correct {{ label }}">Correct</a>',
+        ' <a href="{{ url }}{{ m.pk }}/delete/" aria-label="Delete {{ label }}">Delete</a></td>',
+        "{% endif %}</tr>{% endwith %}{% endfor %}",
+    ]
+)
+
+
+@pytest.mark.parametrize("can_edit", [True, False])
+def test_value_rows_are_the_template_loops_own(world: World, nps: Kpi, can_edit: bool) -> None:
+    from django.template import Context, Template
+
+    nps.unit = "<pts>"
+    nps.save(update_fields=["unit"])
+    Measurement.objects.filter(kpi=nps, period=dt.date(2026, 9, 1)).update(
+        note='Survey <b>"late"</b> & small', recorded_by=world.mo, source="api"
+    )
+    rows = list(nps.measurements.select_related("recorded_by__user").order_by("-period"))
+    url = "/kpis/1/measurements/"
+    context = {"rows": rows, "kpi": nps, "can_edit": can_edit, "url": url}
+    expected = Template(TEMPLATE_ROWS).render(Context(context))
+    built = Template("{% load kpi_format %}{% measurement_rows rows kpi can_edit url %}").render(
+        Context(context)
+    )
+
+    def squeezed(text: str) -> str:
+        return re.sub(r">\s+<", "><", text.strip())
+
+    assert "&lt;b&gt;&quot;late&quot;&lt;/b&gt; &amp; small" in built
+    assert "&lt;pts&gt;" in built and world.mo.display_name in built
+    assert ("Correct" in built) is can_edit
+    assert squeezed(built) == squeezed(expected)
+
+
 # --- other organizations ----------------------------------------------------------------------
 
 

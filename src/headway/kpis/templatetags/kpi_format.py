@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 
 from django import template
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
+from django.utils.safestring import mark_safe
 
 from headway.kpis import formatting
+from headway.kpis.models import Kpi, Measurement
 
 register = template.Library()
 
@@ -24,3 +29,40 @@ def with_unit(value: object, unit: str) -> str:
 @register.filter
 def period(value: dt.date | None, cadence: str) -> str:
     return "" if value is None else formatting.period_label(value, cadence)
+
+
+@register.simple_tag
+def measurement_rows(rows: list[Measurement], kpi: Kpi, can_edit: bool, base_url: str) -> str:
+    """The KPI page's table of values, a ``<tr>`` each, built here rather than in a template loop.
+
+    The page lists up to a hundred values; the template engine spent about 0.1 ms on each row
+    (ten lookups and filters), a tenth of the whole page. ``base_url`` is the measurements' URL:
+    a value's own pages are under it (kpis.urls), so no reverse is made per row.
+    """
+    unit = kpi.unit or ""
+    url = escape(base_url)
+    sources = dict(Measurement._meta.get_field("source").flatchoices)
+    zone = timezone.get_current_timezone()
+    parts = []
+    for m in rows:
+        label = escape(formatting.period_label(m.period, kpi.cadence))
+        recorded = escape(str(sources.get(m.source, m.source)))
+        if m.recorded_by is not None:
+            recorded += " · " + escape(m.recorded_by.display_name)
+        local = timezone.localtime(m.recorded_at, zone)
+        # The date filter's "j M Y", without parsing the format for each row.
+        day = f"{local.day} {MONTHS_3[local.month].title()} {local.year}"
+        actions = ""
+        if can_edit:
+            actions = (
+                f'<td class="actions"><a href="{url}{m.pk}/"'
+                f' aria-label="Correct {label}">Correct</a>'
+                f' <a href="{url}{m.pk}/delete/" aria-label="Delete {label}">Delete</a></td>'
+            )
+        parts.append(
+            f'<tr id="measurement-{m.pk}"><th scope="row">{label}</th>'
+            f'<td class="num">{escape(formatting.with_unit(m.value, unit))}</td>'
+            f"<td>{escape(m.note)}</td>"
+            f'<td class="wide-only"><small>{recorded} · {day}</small></td>{actions}</tr>'
+        )
+    return mark_safe("\n".join(parts))  # noqa: S308 - every value above is escaped
