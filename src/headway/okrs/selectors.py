@@ -776,7 +776,11 @@ def coach_context(
     their key results. ``include_id`` is kept whatever its status (the objective whose page is
     shown), ``exclude_id`` left out (the one being edited)."""
     owned = Q(owner_team_id=owner_team_id, owner_person_id=owner_person_id)
-    company = Q(owner_team__isnull=False, owner_team__parent__isnull=True)
+    # The company's teams as ids (one small query): a join on the team's parent inside the OR
+    # read every objective of the cycle (2.8 ms of 6,000 at 20,000 people), ids let each arm
+    # use an index (0.1 ms).
+    roots = Team.objects.filter(organization_id=org_id, parent__isnull=True)
+    company = Q(owner_team_id__in=list(roots.values_list("pk", flat=True)))
     queryset = (
         _with_has_parents(_objective_display())
         .filter(organization_id=org_id, cycle_id=cycle_id)
