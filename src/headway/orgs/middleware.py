@@ -16,13 +16,18 @@ def current_membership(request: HttpRequest) -> Membership | None:
     user = request.user
     if not user.is_authenticated:
         return None
-    memberships = Membership.objects.select_related("organization", "user").filter(user=user)
+    # The person is request.user already: not joined again. Every request reads this row.
+    memberships = Membership.objects.select_related("organization").filter(user=user)
     chosen = request.session.get(SESSION_KEY)
+    found = None
     if chosen is not None:
-        membership = memberships.filter(organization_id=chosen).first()
-        if membership is not None:
-            return membership
-    return memberships.order_by("organization__name", "id").first()
+        # One membership per person and organization: no ordering needed.
+        found = next(iter(memberships.filter(organization_id=chosen)[:1]), None)
+    if found is None:
+        found = memberships.order_by("organization__name", "id").first()
+    if found is not None:
+        found.user = user
+    return found
 
 
 class CurrentOrganizationMiddleware:
