@@ -51,6 +51,12 @@ def page_timing(
     client: Client, url: str, timed: Callable[[Callable[[], object]], dict[str, float]]
 ) -> dict[str, float]:
     """One URL's timings, its query count and its size (bench.scale calls it too)."""
+    render, count, size = prepared_page(client, url)
+    return {**timed(render), "queries": count, "bytes": size}
+
+
+def prepared_page(client: Client, url: str) -> tuple[Callable[[], bytes], int, int]:
+    """A request of ``url`` to time, warmed up, with its query count and its size."""
 
     def render() -> bytes:
         response = client.get(url)
@@ -61,5 +67,4 @@ def page_timing(
     with CaptureQueriesContext(connection) as queries:
         size = len(render())
     # Count now: every later request resets the connection's query log.
-    count = len(queries.captured_queries)
-    return {**timed(render), "queries": count, "bytes": size}
+    return render, len(queries.captured_queries), size

@@ -6,7 +6,9 @@ no demo is loaded, and nothing is written but rolled-back check-ins. For each pa
 it takes p50/p95 of warm requests through the test client, signed in as the admin and as the
 lead of a team deep in the tree, with the query count and the size; beside each, its floor: one
 raw SQL statement fetching the rows the page shows (roughly the same columns, filters and
-LIMIT) plus ``json.dumps`` of them. The ratio is the figure over its floor (p50 and p95).
+LIMIT) plus ``json.dumps`` of them. The ratio is the figure over its floor (p50 and p95). A
+figure and its floors are sampled in turn (``interleaved``), so a slow moment of the machine
+falls on both.
 Also: recording a check-in (the service) beside an INSERT and two UPDATEs, the coach over one
 cycle beside reading the same rows, and XmR over 3,650 daily values beside numpy.
 Writes bench/results/scale.md and scale.json.
@@ -26,7 +28,8 @@ from typing import Any
 
 RESULTS = Path(__file__).parent / "results"
 ROUNDS = int(os.environ.get("BENCH_SCALE_ROUNDS", "20"))
-# A slow figure stops after this many seconds of samples (at least MIN_ROUNDS of them).
+# A slow figure stops after this many seconds of samples, its floors' included (at least
+# MIN_ROUNDS rounds).
 BUDGET_SECONDS = float(os.environ.get("BENCH_SCALE_BUDGET", "20"))
 MIN_ROUNDS = 5
 # Done when (issue 8): every page and list under 300 ms at p95, and at most 3x its floor.
@@ -36,19 +39,30 @@ RATIO_LIMIT = 3.0
 Timing = dict[str, Any]
 
 
-def sampled(action: Callable[[], object]) -> Timing:
-    samples: list[float] = []
+def interleaved(actions: dict[str, Callable[[], object]]) -> dict[str, Timing]:
+    """Each action's timing, sampled in turn (a, b, c, a, b, c, ...) so that a figure and its
+    floors see the same moments of a shared machine: a slow second slows all of them, and
+    their ratio stays. ROUNDS rounds, fewer (at least MIN_ROUNDS) past BUDGET_SECONDS in all."""
+    samples: dict[str, list[float]] = {name: [] for name in actions}
     spent = 0.0
-    while len(samples) < ROUNDS and (len(samples) < MIN_ROUNDS or spent < BUDGET_SECONDS):
-        start = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - start) * 1000)
-        spent += samples[-1] / 1000
-    samples.sort()
+    rounds = 0
+    while rounds < ROUNDS and (rounds < MIN_ROUNDS or spent < BUDGET_SECONDS):
+        for name, action in actions.items():
+            start = time.perf_counter()
+            action()
+            elapsed = time.perf_counter() - start
+            samples[name].append(elapsed * 1000)
+            spent += elapsed
+        rounds += 1
+    return {name: _timing(values) for name, values in samples.items()}
+
+
+def _timing(samples: list[float]) -> Timing:
+    ordered = sorted(samples)
     return {
-        "p50_ms": round(statistics.median(samples), 2),
-        "p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)], 2),
-        "n": len(samples),
+        "p50_ms": round(statistics.median(ordered), 2),
+        "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 2),
+        "n": len(ordered),
     }
 
 
@@ -303,7 +317,8 @@ def _checkin(s: dict[str, Any]) -> dict[str, Any]:
         return None
 
     service()
-    figure, base = sampled(service), sampled(raw)
+    timed = interleaved({"service": service, "raw": raw})
+    figure, base = timed["service"], timed["raw"]
     return {"service record_checkin (rolled back)": figure, "floor": base, **_ratio(figure, base)}
 
 
@@ -337,13 +352,13 @@ def _lint(s: dict[str, Any]) -> dict[str, Any]:
         )
 
     load()
-    loading, linting = sampled(load), sampled(coach)
+    timed = interleaved({"load": load, "coach": coach, "floor": floor(LINT_SQL, [cycle.pk])})
+    loading, linting, base = timed["load"], timed["coach"], timed["floor"]
     whole = {
         "p50_ms": round(loading["p50_ms"] + linting["p50_ms"], 2),
         "p95_ms": round(loading["p95_ms"] + linting["p95_ms"], 2),
         "n": loading["n"],
     }
-    base = sampled(floor(LINT_SQL, [cycle.pk]))
     return {
         "objectives": len(loaded[0]),
         "load (selectors.coach_rows)": loading,
@@ -360,7 +375,7 @@ def scale_benchmark(slug: str) -> dict[str, Any]:
     from django.test import Client
 
     import headway.wsgi  # noqa: F401 - served the way gunicorn serves it (see gc.freeze there)
-    from bench.pages import page_timing
+    from bench.pages import prepared_page
     from bench.xmr import xmr_benchmark
 
     request_finished.disconnect(close_old_connections)  # keep the query log (see pages.py)
@@ -374,9 +389,16 @@ def scale_benchmark(slug: str) -> dict[str, Any]:
         client = Client()
         client.force_login(membership.user)
         for name, url, floor_of in _pages(s):
-            figure = page_timing(client, url, sampled)
-            base = sampled(floor(*floor_of(membership)))
-            own = sampled(replayed(client, url, {}))
+            render, count, size = prepared_page(client, url)
+            timed = interleaved(
+                {
+                    "page": render,
+                    "floor": floor(*floor_of(membership)),
+                    "own": replayed(client, url, {}),
+                }
+            )
+            figure = {**timed["page"], "queries": count, "bytes": size}
+            base, own = timed["floor"], timed["own"]
             own_ratio = _ratio(figure, own)
             rows.append(
                 {

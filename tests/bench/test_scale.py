@@ -27,3 +27,17 @@ def test_the_own_floor_replays_every_select_of_the_page(world: World, client: Cl
     assert len(floor.captured_queries) == len(selects) > 3
     assert len(rows) == len(selects)
     assert "Replayed on the floor" in json.dumps(rows)
+
+
+def test_a_figure_and_its_floors_are_sampled_in_turn(monkeypatch) -> None:
+    import bench.scale as scale
+
+    monkeypatch.setattr(scale, "ROUNDS", 4)
+    calls: list[str] = []
+    timings = scale.interleaved(
+        {"page": lambda: calls.append("page"), "floor": lambda: calls.append("floor")}
+    )
+
+    assert calls == ["page", "floor"] * 4
+    assert {name: t["n"] for name, t in timings.items()} == {"page": 4, "floor": 4}
+    assert all(t["p50_ms"] <= t["p95_ms"] for t in timings.values())
