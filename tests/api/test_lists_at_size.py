@@ -164,3 +164,25 @@ def test_list_orders_are_read_off_an_index(world):
     plans = {name: _plan(queryset[100:200]) for name, queryset in lists.items()}
 
     assert {name: "Sort" in plan for name, plan in plans.items()} == dict.fromkeys(lists, False)
+
+
+def test_people_list_their_teams_by_id(world, api_as):
+    from headway.orgs.models import Team, TeamMember
+
+    # Mo joins two more teams, the later one first: the ids' order is not the joining order.
+    later = Team.objects.create(id=world.growth.pk + 500, organization=world.org, slug="z")
+    sooner = Team.objects.create(id=world.growth.pk + 400, organization=world.org, slug="a")
+    for team in (later, sooner):
+        TeamMember.objects.create(organization=world.org, team=team, membership=world.mo)
+    client = api_as(world.lena)
+    expected = {
+        person.pk: sorted(person.team_links.values_list("team_id", flat=True))
+        for person in world.org.memberships.all()
+    }
+    assert expected[world.mo.pk] == [world.growth.pk, sooner.pk, later.pk]
+    assert expected[world.vic.pk] == []
+
+    listed = client.get("/people?limit=100").json()["items"]
+    assert {p["id"]: p["team_ids"] for p in listed} == expected
+    assert client.get(f"/people/{world.mo.pk}").json()["team_ids"] == expected[world.mo.pk]
+    assert client.get("/people/me").json()["team_ids"] == expected[world.lena.pk]

@@ -4,9 +4,9 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from headway.api.auth import actor
-from headway.api.types import Pagination
+from headway.api.types import Attached, Pagination, attached, ids_by
 from headway.orgs.accessors import get_for
-from headway.orgs.models import Membership
+from headway.orgs.models import Membership, TeamMember
 
 router = Router(tags=["people"])
 
@@ -34,31 +34,44 @@ class PersonOut(Schema):
 
     @staticmethod
     def resolve_team_ids(obj: Membership) -> list[int]:
-        return [link.team_id for link in obj.team_links.all()]
+        return list(attached(obj, "team_ids"))
 
 
 def _people(org_id: int) -> QuerySet[Membership]:
-    return (
-        Membership.objects.filter(organization_id=org_id)
-        .select_related("user")
-        .prefetch_related("team_links")
-        .order_by("id")
+    return Membership.objects.filter(organization_id=org_id).select_related("user").order_by("id")
+
+
+def _attach_teams(people: list[Membership]) -> None:
+    """Each person's team ids, by id, in one query (tuples, not a model per link)."""
+    links = (
+        TeamMember.objects.filter(membership__in=people)
+        .order_by("membership_id", "team_id")
+        .values_list("membership_id", "team_id")
     )
+    teams = ids_by(links)
+    for person in people:
+        person.__dict__["team_ids"] = teams.get(person.pk, [])
+
+
+def _one(org_id: int, person_id: int) -> Membership:
+    person = _people(org_id).get(pk=person_id)
+    _attach_teams([person])
+    return person
 
 
 @router.get("", response=list[PersonOut])
 @paginate(Pagination)
 def list_people(request: HttpRequest):  # type: ignore[no-untyped-def]
     """People of the organization by `id`."""
-    return _people(actor(request).organization_id)
+    return Attached(_people(actor(request).organization_id), _attach_teams)
 
 
 @router.get("/me", response=PersonOut)
 def me(request: HttpRequest) -> Membership:
-    return _people(actor(request).organization_id).get(pk=actor(request).pk)
+    return _one(actor(request).organization_id, actor(request).pk)
 
 
 @router.get("/{person_id}", response=PersonOut)
 def get_person(request: HttpRequest, person_id: int) -> Membership:
     get_for(actor(request), Membership, person_id)
-    return _people(actor(request).organization_id).get(pk=person_id)
+    return _one(actor(request).organization_id, person_id)
