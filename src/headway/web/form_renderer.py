@@ -1,0 +1,28 @@
+"""The form renderer: Django's own widget templates drawn by Jinja2, every other one as usual.
+
+A form field costs about 0.3 ms through Django's template engine (the widget's template, the
+input it includes, the loop over its attributes): a tenth of a page with a few forms. Django
+ships the same widget templates for Jinja2, which compiles them to Python and draws them about
+five times faster, with the same HTML. Only ``django/forms/...`` templates come from there; our
+own widget templates and the admin's stay Django templates, and may include Django's (the
+usual renderer's engine finds both).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.forms.renderers import BaseRenderer, DjangoTemplates, Jinja2
+
+DJANGO_FORMS = "django/forms/"
+
+
+class WidgetsByJinja2(BaseRenderer):
+    def __init__(self) -> None:
+        self.fast = Jinja2()
+        self.usual = DjangoTemplates()
+
+    def get_template(self, template_name: str) -> Any:
+        if template_name.startswith(DJANGO_FORMS):
+            return self.fast.get_template(template_name)
+        return self.usual.get_template(template_name)
