@@ -102,3 +102,49 @@ def test_cents_is_floatformat_minus_two(value):
     assert render("{% load okrs %}{{ v|cents }}", v=value) == render(
         '{{ v|floatformat:"-2" }}', v=value
     )
+
+
+# okrs/_kr.html's loop over a key result's check-ins, as it was before okrs.checkin_rows.
+CHECKIN_ROWS_TEMPLATE = (
+    "{% load okrs %}{% for c in checkins %}"
+    '<tr><td><time datetime="{{ c.created_at|date:\'c\' }}">{{ c.created_at|date:"j M Y" }}'
+    "</time></td><td>{{ c.value|num }}</td><td>{{ c.confidence }}/10</td>"
+    "<td>{{ c.note|linebreaksbr }}</td><td>{% if c.author %}{{ c.author.display_name }}"
+    "{% else %}\N{EN DASH}{% endif %}</td></tr>{% endfor %}"
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Auckland", "America/St_Johns"])
+def test_checkin_rows_are_the_template_loops_own(world, zone: str) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+    import re
+
+    from django.utils import timezone
+
+    from headway.okrs.models import CheckIn
+    from tests.factories import make_kr, make_objective
+
+    kr = make_kr(make_objective(world.cycle, world.growth), start=0, target=10)
+    notes = ["", 'Two <b>lines</b>\r\nand "quotes" & more\rthird', "plain"]
+    moments = [dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.UTC), dt.datetime(2026, 1, 1, 0, 5)]
+    for i, note in enumerate(notes):
+        CheckIn.objects.create(
+            organization=world.org,
+            key_result=kr,
+            value=Decimal("7.2500") + i,
+            confidence=i + 3,
+            note=note,
+            author=world.mo if i else None,
+            created_at=moments[i % 2].replace(tzinfo=dt.UTC),
+        )
+    checkins = list(kr.checkins.select_related("author__user").order_by("-created_at", "-id"))
+    with timezone.override(zone):
+        expected = ENGINE.from_string(CHECKIN_ROWS_TEMPLATE).render({"checkins": checkins})
+        built = ENGINE.from_string("{% load okrs %}{% checkin_rows checkins %}").render(
+            {"checkins": checkins}
+        )
+
+    assert "&lt;b&gt;lines&lt;/b&gt;<br>and &quot;quotes&quot; &amp; more<br>third" in built
+    assert "\N{EN DASH}" in built and world.mo.display_name in built
+    assert re.sub(r">\s+<", "><", built) == re.sub(r">\s+<", "><", expected)

@@ -7,11 +7,11 @@ from html import escape
 
 from django import template
 from django.utils import timezone
-from django.utils.dates import MONTHS_3
 from django.utils.safestring import mark_safe
 
 from headway.kpis import formatting
 from headway.kpis.models import Kpi, Measurement
+from headway.web.rows import local_day
 
 register = template.Library()
 
@@ -49,9 +49,7 @@ def measurement_rows(rows: list[Measurement], kpi: Kpi, can_edit: bool, base_url
         recorded = escape(str(sources.get(m.source, m.source)))
         if m.recorded_by is not None:
             recorded += " · " + escape(m.recorded_by.display_name)
-        local = timezone.localtime(m.recorded_at, zone)
-        # The date filter's "j M Y", without parsing the format for each row.
-        day = f"{local.day} {MONTHS_3[local.month].title()} {local.year}"
+        _, day = local_day(m.recorded_at, zone)
         actions = ""
         if can_edit:
             actions = (

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
+from html import escape
 
 from django import template
 from django.template.defaultfilters import floatformat
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from headway import core
 from headway.core import PaceStatus
+from headway.okrs.models import CheckIn
+from headway.web.rows import local_day
 
 register = template.Library()
+# What the linebreaksbr filter takes for a line break, besides "\n".
+_NEWLINES = re.compile(r"\r\n|\r")
 
 
 @register.filter
@@ -111,3 +118,21 @@ def cents(value: Decimal | int | float | None) -> str:
         return str(int(number))
     rounded = number.quantize(_CENT, ROUND_HALF_UP)
     return f"-{-rounded:f}" if rounded < 0 else f"{abs(rounded):f}"
+
+
+@register.simple_tag
+def checkin_rows(checkins: list[CheckIn]) -> SafeString:
+    """A key result's check-ins as table rows (``headway.web.rows``): the objective page lists
+    every check-in of each key result, and the template loop cost about 0.1 ms a row."""
+    zone = timezone.get_current_timezone()
+    parts = []
+    for c in checkins:
+        local, day = local_day(c.created_at, zone)
+        note = escape(_NEWLINES.sub("\n", c.note)).replace("\n", "<br>")
+        author = escape(c.author.display_name) if c.author is not None else "\N{EN DASH}"
+        parts.append(
+            f'<tr><td><time datetime="{local.isoformat()}">{day}</time></td>'
+            f"<td>{escape(num(c.value))}</td><td>{c.confidence}/10</td>"
+            f"<td>{note}</td><td>{author}</td></tr>"
+        )
+    return mark_safe("\n".join(parts))  # noqa: S308 - every value above is escaped
