@@ -403,7 +403,7 @@ class BoardFilterForm(forms.Form):
         *args: Any,
         cycles: list[Cycle],
         teams: list[selectors.TeamNode],
-        people: list[Membership],
+        people: list[selectors.PersonChoice],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -428,7 +428,7 @@ class BoardFilterForm(forms.Form):
                 help_text="Their username; empty for anyone.",
                 max_length=150,
             )
-            self._by_username = {p.user.username: p.pk for p in people}
+            self._by_username = {p.username: p.pk for p in people}
         else:
             self._set("owner", [("", "Anyone"), *((p.pk, p.display_name) for p in people)])
 

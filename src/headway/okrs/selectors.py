@@ -17,7 +17,7 @@ from headway.okrs.choices import CycleState, ObjectiveStatus
 from headway.okrs.models import Alignment, CheckIn, Cycle, KeyResult, Objective, Rollup
 from headway.orgs import permissions
 from headway.orgs.choices import Role
-from headway.orgs.models import Membership, Organization, Team, TeamMember
+from headway.orgs.models import Membership, Organization, Team, TeamMember, User
 
 
 def cycles(org_id: int) -> QuerySet[Cycle]:
@@ -587,8 +587,18 @@ def board_at_size(
     )
 
 
-_PERSON_FIELDS = (
-    "organization_id",
+@dataclass(frozen=True, slots=True)
+class PersonChoice:
+    """A person as the board's person filter shows and reads them: plain values, not a
+    membership and its user (201 of each on every board of a large organization)."""
+
+    pk: int
+    username: str
+    display_name: str
+
+
+_PERSON_VALUES = (
+    "pk",
     "user__username",
     "user__full_name",
     "user__first_name",
@@ -596,23 +606,24 @@ _PERSON_FIELDS = (
 )
 
 
-def board_people(org_id: int, *, named: str, limit: int) -> list[Membership]:
+def board_people(org_id: int, *, named: str, limit: int) -> list[PersonChoice]:
     """The people of the board's person filter: everyone up to ``limit``; past it (too many to
     list) any ``limit`` + 1 of them and the one ``named`` (a username), if there is one."""
-    # What the filter shows of a person (``display_name``) and reads (the username), no more.
-    mine = (
-        Membership.objects.filter(organization_id=org_id)
-        .select_related("user")
-        .only(*_PERSON_FIELDS)
-    )
+    mine = Membership.objects.filter(organization_id=org_id)
+    rows: Iterable[tuple[int, str, str, str, str]]
     if connections[mine.db].features.supports_slicing_ordering_in_compound:
         # A UNION of the two, each read through an index (usernames in order, the one named):
         # an OR of them would read every membership of the organization.
-        people = list(mine[: limit + 1].union(mine.filter(user__username=named).order_by()))
+        some = mine.values_list(*_PERSON_VALUES)[: limit + 1]
+        rows = some.union(mine.filter(user__username=named).order_by().values_list(*_PERSON_VALUES))
     else:  # SQLite: no LIMIT inside a UNION
-        some = mine.values("pk")[: limit + 1]
-        people = list(mine.filter(Q(pk__in=some) | Q(user__username=named)))
-    people.sort(key=lambda p: p.user.username)
+        ids = mine.values("pk")[: limit + 1]
+        rows = mine.filter(Q(pk__in=ids) | Q(user__username=named)).values_list(*_PERSON_VALUES)
+    people = [
+        PersonChoice(pk, username, User.name_shown(full, first, last, username))
+        for pk, username, full, first, last in rows
+    ]
+    people.sort(key=lambda p: p.username)
     return people
 
 
