@@ -212,16 +212,23 @@ def _frame(description: str, rows: list[dict[str, Any]], layers: list[Spec], hei
     }
 
 
-def charts(result: KpiXmr, since: dt.date | None = None) -> tuple[Spec, Spec]:
+def charts(
+    result: KpiXmr, since: dt.date | None = None, *, summary: str | None = None
+) -> tuple[Spec, Spec]:
     """The X chart and the mR chart, of the periods from ``since`` on (all without it). Both
     draw the same rows, built once: over ten years of daily values they cost more than either
     chart's layers, hence the window the KPI page draws by default."""
     first = 0 if since is None else bisect.bisect_left(result.periods, since)
     rows, limit_rows = _rows(result, first), _limit_rows(result, since)
-    return _x_chart(result, rows, limit_rows), _mr_chart(result, rows, limit_rows)
+    return _x_chart(result, rows, limit_rows, summary), _mr_chart(result, rows, limit_rows)
 
 
-def _x_chart(result: KpiXmr, rows: list[dict[str, Any]], limit_rows: list[dict[str, Any]]) -> Spec:
+def _x_chart(
+    result: KpiXmr,
+    rows: list[dict[str, Any]],
+    limit_rows: list[dict[str, Any]],
+    summary: str | None,
+) -> Spec:
     """The values against their centre line, natural process limits and halfway lines."""
     kpi = result.kpi
     x = _x(kpi.cadence)
@@ -260,7 +267,8 @@ def _x_chart(result: KpiXmr, rows: list[dict[str, Any]], limit_rows: list[dict[s
     layers.extend(
         _labels(result, X_LINES[::2], x, scale, rows[0]["period"])
     )  # the limits and the centre line
-    return _frame(f"Process behaviour chart of {describe(result)}", rows, layers, 240)
+    text = describe(result, summary)
+    return _frame(f"Process behaviour chart of {text}", rows, layers, 240)
 
 
 def _mr_chart(result: KpiXmr, rows: list[dict[str, Any]], limit_rows: list[dict[str, Any]]) -> Spec:
@@ -317,8 +325,9 @@ def _mr_chart(result: KpiXmr, rows: list[dict[str, Any]], limit_rows: list[dict[
     return _frame(f"{text}, {high} above it.", rows, layers, 140)
 
 
-def describe(result: KpiXmr) -> str:
-    """The charts' text alternative: what they span, the current limits and the signals."""
+def describe(result: KpiXmr, signals: str | None = None) -> str:
+    """The charts' text alternative: what they span, the current limits and the signals
+    (``signals``: ``xmr.summary(result)``, when the caller has it already)."""
     kpi, current = result.kpi, result.current
     if current is None or current.segment.limits is None:
         return f"{kpi.name}: not enough values for limits"
@@ -327,5 +336,6 @@ def describe(result: KpiXmr) -> str:
     return (
         f"{kpi.name}, {len(result.periods)} values from {period_label(first, kpi.cadence)} "
         f"to {period_label(last, kpi.cadence)}; centre line {limits_text(found.centre)}, "
-        f"limits {limits_text(found.lnpl)} to {limits_text(found.unpl)}. {summary(result)}"
+        f"limits {limits_text(found.lnpl)} to {limits_text(found.unpl)}."
+        f" {summary(result) if signals is None else signals}"
     )

@@ -13,8 +13,17 @@ from django.utils import timezone
 from django.utils.dates import MONTHS_3
 
 
-def local_day(moment: dt.datetime, zone: dt.tzinfo) -> tuple[dt.datetime, str]:
-    """``moment`` in ``zone``, and the date filter's ``"j M Y"`` of it (30 Nov 2026), without
-    parsing the format each time."""
-    local = timezone.localtime(moment, zone)
-    return local, f"{local.day} {MONTHS_3[local.month].title()} {local.year}"
+class LocalDays:
+    """Moments in the current time zone, with the date filter's ``"j M Y"`` (30 Nov 2026) of
+    each: the zone and the month names (translated) are looked up once per table."""
+
+    def __init__(self) -> None:
+        self.zone = timezone.get_current_timezone()
+        self.months: dict[int, str] = {}
+
+    def __call__(self, moment: dt.datetime) -> tuple[dt.datetime, str]:
+        local = timezone.localtime(moment, self.zone)
+        month = self.months.get(local.month)
+        if month is None:
+            month = self.months[local.month] = MONTHS_3[local.month].title()
+        return local, f"{local.day} {month} {local.year}"

@@ -6,12 +6,11 @@ import datetime as dt
 from html import escape
 
 from django import template
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from headway.kpis import formatting
 from headway.kpis.models import Kpi, Measurement
-from headway.web.rows import local_day
+from headway.web.rows import LocalDays
 
 register = template.Library()
 
@@ -42,14 +41,14 @@ def measurement_rows(rows: list[Measurement], kpi: Kpi, can_edit: bool, base_url
     unit = kpi.unit or ""
     url = escape(base_url)
     sources = dict(Measurement._meta.get_field("source").flatchoices)
-    zone = timezone.get_current_timezone()
+    local_day = LocalDays()
     parts = []
     for m in rows:
         label = escape(formatting.period_label(m.period, kpi.cadence))
         recorded = escape(str(sources.get(m.source, m.source)))
         if m.recorded_by is not None:
             recorded += " · " + escape(m.recorded_by.display_name)
-        _, day = local_day(m.recorded_at, zone)
+        _, day = local_day(m.recorded_at)
         actions = ""
         if can_edit:
             actions = (

@@ -84,7 +84,8 @@ def xmr_section(
     ready = result.has_limits
     current = result.current
     found = current.segment.limits if current is not None else None
-    x_chart, mr_chart = charts(result, since) if ready else (None, None)
+    said = xmr.summary(result)
+    x_chart, mr_chart = charts(result, since, summary=said) if ready else (None, None)
     chart = result.chart
     # Newest first; only the rows the table shows are built (a long history has many signals).
     flagged = [i for i in reversed(range(len(chart))) if chart.rules[i]]
@@ -101,7 +102,7 @@ def xmr_section(
     return {
         "result": result,
         "ready": ready,
-        "summary": xmr.summary(result),
+        "summary": said,
         "x_chart": x_chart,
         "mr_chart": mr_chart,
         "x_chart_id": f"xmr-x-{kpi.pk}",

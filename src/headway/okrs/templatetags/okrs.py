@@ -8,14 +8,13 @@ from html import escape
 
 from django import template
 from django.template.defaultfilters import floatformat
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from headway import core
 from headway.core import PaceStatus
 from headway.okrs.models import CheckIn
-from headway.web.rows import local_day
+from headway.web.rows import LocalDays
 
 register = template.Library()
 # What the linebreaksbr filter takes for a line break, besides "\n".
@@ -124,10 +123,10 @@ def cents(value: Decimal | int | float | None) -> str:
 def checkin_rows(checkins: list[CheckIn]) -> SafeString:
     """A key result's check-ins as table rows (``headway.web.rows``): the objective page lists
     every check-in of each key result, and the template loop cost about 0.1 ms a row."""
-    zone = timezone.get_current_timezone()
+    local_day = LocalDays()
     parts = []
     for c in checkins:
-        local, day = local_day(c.created_at, zone)
+        local, day = local_day(c.created_at)
         note = escape(_NEWLINES.sub("\n", c.note)).replace("\n", "<br>")
         author = escape(c.author.display_name) if c.author is not None else "\N{EN DASH}"
         parts.append(
