@@ -125,8 +125,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
     "HEADWAY_DB_PREPARE", True
 ):
-    # Parameters bound by the server, and a statement run a fifth time on a connection is
-    # prepared: PostgreSQL stops planning it again (about 1 ms for the pages' joins of five or six
+    # Parameters bound by the server, and a statement prepared once a connection has run it five
+    # times: PostgreSQL stops planning it again (about 1 ms for the pages' joins of five or six
     # tables, more than running them). Off (0) behind a pooler in transaction mode that does
     # not keep prepared statements (PgBouncer before 1.21).
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -260,6 +260,6 @@ def test_the_team_tree_is_read_as_values_in_one_query(world, large, django_asser
     dept = next(node for node in tree if node.team.pk == large["Dept 1"].pk)
     assert (dept.depth, dept.path, dept.team.parent_id) == (
         1,
-        [world.company.name, "Dept 1"],
+        (world.company.name, "Dept 1"),
         world.company.pk,
     )

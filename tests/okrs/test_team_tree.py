@@ -41,7 +41,7 @@ def test_any_change_to_a_team_builds_the_tree_again(world: World, change: str) -
         teams.update(name="Zz Growth")
     elif change == "move":
         sales = Team.objects.create(organization=world.org, name="Sales", slug="sales")
-        selectors.team_tree(world.org.pk)
+        before = _shape(selectors.team_tree(world.org.pk))  # Sales kept in the tree, then:
         teams.update(parent=sales)
     elif change == "add":
         Team.objects.create(organization=world.org, name="New", slug="new", parent=world.growth)

@@ -59,7 +59,7 @@ def owner_groups(
         if objectives := by_owner.get(owner):
             groups.append(
                 OwnerGroup(
-                    node.team.name, node.path[:-1], f"team={node.team.pk}", owner, objectives
+                    node.team.name, list(node.path[:-1]), f"team={node.team.pk}", owner, objectives
                 )
             )
     for owner, objectives in by_owner.items():
@@ -188,7 +188,7 @@ def tally_rows(
     for query, count in sections:
         kind, ident = query.split("=", 1)
         if kind == "team" and (node := nodes.get(ident)) is not None:
-            rows.append(TallyRow(node.team.name, node.path[:-1], query, count))
+            rows.append(TallyRow(node.team.name, list(node.path[:-1]), query, count))
         elif kind == "person" and (person := people.get(ident)) is not None:
             rows.append(TallyRow(f"{person.display_name} (personal)", [], query, count))
     return rows

@@ -299,7 +299,7 @@ def departments(tree: list[selectors.TeamNode]) -> list[selectors.TeamNode]:
 
 
 def rows(nodes: list[selectors.TeamNode], tallies: dict[int, Tally]) -> list[TeamRow]:
-    return [TeamRow(n.team, n.path[:-1], tallies.get(n.team.id, Tally())) for n in nodes]
+    return [TeamRow(n.team, list(n.path[:-1]), tallies.get(n.team.id, Tally())) for n in nodes]
 
 
 # --- the calibration chart, counted by the database ---------------------------------------------

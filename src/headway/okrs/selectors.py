@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -265,7 +266,7 @@ class TeamNode:
 
     team: TreeTeam
     depth: int
-    path: list[str]
+    path: tuple[str, ...]  # the names from the top down to this team's own
 
 
 TeamRows = tuple[tuple[int, int | None, str, str, bool], ...]
@@ -274,6 +275,7 @@ TeamRows = tuple[tuple[int, int | None, str, str, bool], ...]
 # Bounded: a process serving many organizations keeps the most recently used ones.
 _TREES: OrderedDict[int, tuple[TeamRows, list[TeamNode]]] = OrderedDict()
 KEPT_TREES = 64
+_TREES_LOCK = threading.Lock()
 
 
 def team_tree(org_id: int) -> list[TeamNode]:
@@ -288,15 +290,17 @@ def team_tree(org_id: int) -> list[TeamNode]:
         .order_by("name", "id")
         .values_list("id", "parent_id", "name", "slug", "okrs_enabled")
     )
-    kept = _TREES.get(org_id)
-    if kept is not None and kept[0] == rows:
-        _TREES.move_to_end(org_id)
-        return list(kept[1])
+    with _TREES_LOCK:  # the development server answers in threads
+        kept = _TREES.get(org_id)
+        if kept is not None and kept[0] == rows:
+            _TREES.move_to_end(org_id)
+            return list(kept[1])
     tree = _build_tree([TreeTeam(*row) for row in rows])
-    _TREES[org_id] = (rows, tree)
-    _TREES.move_to_end(org_id)
-    while len(_TREES) > KEPT_TREES:
-        _TREES.popitem(last=False)
+    with _TREES_LOCK:
+        _TREES[org_id] = (rows, tree)
+        _TREES.move_to_end(org_id)
+        while len(_TREES) > KEPT_TREES:
+            _TREES.popitem(last=False)
     return list(tree)
 
 
@@ -309,21 +313,21 @@ def _build_tree(teams: list[TreeTeam]) -> list[TeamNode]:
     # Depth first with a stack, children in name order. (A nested recursive function would hold
     # itself in its closure: a reference cycle keeping the whole tree alive until the garbage
     # collector's next full pass, on every board request.)
-    stack: list[tuple[TreeTeam, int, list[str]]] = [
-        (team, 0, []) for team in reversed(children.get(None, []))
+    stack: list[tuple[TreeTeam, int, tuple[str, ...]]] = [
+        (team, 0, ()) for team in reversed(children.get(None, []))
     ]
     while stack:
         team, depth, path = stack.pop()
         if team.id in seen:
             continue
         seen.add(team.id)
-        below = [*path, team.name]
+        below = (*path, team.name)
         ordered.append(TeamNode(team, depth, below))
         stack.extend((child, depth + 1, below) for child in reversed(children.get(team.id, [])))
     for team in teams:
         if team.id not in seen:
             seen.add(team.id)
-            ordered.append(TeamNode(team, 0, [team.name]))
+            ordered.append(TeamNode(team, 0, (team.name,)))
     return ordered
 
 

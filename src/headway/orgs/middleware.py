@@ -26,7 +26,8 @@ def current_membership(request: HttpRequest) -> Membership | None:
     if found is None:
         found = memberships.order_by("organization__name", "id").first()
     if found is not None:
-        found.user = user
+        # The person itself, not the lazy object standing for it on the request (loaded above).
+        found.user = getattr(user, "_wrapped", user)
     return found
 
 

@@ -1,11 +1,11 @@
 """The form renderer: Django's own widget templates drawn by Jinja2, every other one as usual.
 
-A form field costs about 0.3 ms through Django's template engine (the widget's template, the
-input it includes, the loop over its attributes): a tenth of a page with a few forms. Django
-ships the same widget templates for Jinja2, which compiles them to Python and draws them about
-five times faster, with the same HTML. Only ``django/forms/...`` templates come from there; our
-own widget templates and the admin's stay Django templates, and may include Django's (the
-usual renderer's engine finds both).
+Django's template engine draws a widget through three templates (the widget's, the input it
+includes, a loop over its attributes): 0.28 ms for a check-in form's three widgets. Django ships
+the same widget templates for Jinja2, which compiles them to Python: 0.13 ms, the same HTML
+(decision 0008). Only ``django/forms/...`` templates come from there; our own widget templates
+and the admin's stay Django templates, and may include Django's (the usual renderer's engine
+finds both).
 """
 
 from __future__ import annotations
