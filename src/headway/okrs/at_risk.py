@@ -380,16 +380,13 @@ def at_risk_page(
     # The names of the people owning personal objectives, read apart: joining the people to
     # every row had the database hash all 20,000 of them for a few dozen names.
     people = {person for _, _, _, team, person, _ in rows if team is None and person is not None}
-    person_names = (
-        {
-            pk: User.name_shown(full, first, last, user)
-            for pk, full, first, last, user in Membership.objects.filter(pk__in=people).values_list(
-                "pk", "user__full_name", "user__first_name", "user__last_name", "user__username"
-            )
-        }
-        if people
-        else {}
-    )
+    # (None to look up: Django asks the database nothing for an empty ``__in``.)
+    person_names = {
+        pk: User.name_shown(full, first, last, user)
+        for pk, full, first, last, user in Membership.objects.filter(pk__in=people).values_list(
+            "pk", "user__full_name", "user__first_name", "user__last_name", "user__username"
+        )
+    }
     names = {n.team.pk: n.team.name for n in tree}
     # Each team's department: itself at the top two levels, else its parent's.
     department: dict[int, int] = {}

@@ -21,8 +21,7 @@ def current_membership(request: HttpRequest) -> Membership | None:
     chosen = request.session.get(SESSION_KEY)
     found = None
     if chosen is not None:
-        # One membership per person and organization: no ordering needed.
-        found = next(iter(memberships.filter(organization_id=chosen)[:1]), None)
+        found = memberships.filter(organization_id=chosen).first()
     if found is None:
         found = memberships.order_by("organization__name", "id").first()
     if found is not None:
