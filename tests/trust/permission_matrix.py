@@ -67,6 +67,8 @@ edit an alert channel (API)                             ✓      ✗      ✗   
 delete an alert channel (web)                           ✓      ✗      ✗      ✗      404      ✗
 create an API token for oneself (API, signed in)        ✓      ✓      ✓      ✓      ✓        ✗401
 revoke another person's API token (API)                 ✓      ✗      ✗      ✗      404      ✗401
+create an API token for oneself (web)                   ✓      ✓      ✓      ✓      ✓        ✗
+revoke another person's API token (web)                 ✓      ✗      ✗      ✗      404      ✗
 create a team under T (API)                             ✓      ✗      ✗      ✗      ✗422     ✗401
 add an item to the X-Matrix (web)                       ✓      ✓      ✗      ✗      404      ✗
 add a factor to the Strategy Canvas (API)               ✓      ✓      ✗      ✗      404      ✗401

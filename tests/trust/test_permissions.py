@@ -432,6 +432,16 @@ ACTIONS: dict[str, Action] = {
             pk=s.pats_token.pk, revoked_at__isnull=False
         ).exists(),
     ),
+    "create an API token for oneself (web)": Action(
+        lambda s, r: web(s, r, "post", "/account/tokens/", {"name": MARK, "scope": "read"}),
+        lambda s, r, a: ApiToken.objects.filter(name=MARK, membership__user=s.people[r]).exists(),
+    ),
+    "revoke another person's API token (web)": Action(
+        lambda s, r: web(s, r, "post", f"/account/tokens/{s.pats_token.pk}/revoke/"),
+        lambda s, r, a: ApiToken.objects.filter(
+            pk=s.pats_token.pk, revoked_at__isnull=False
+        ).exists(),
+    ),
     "create a team under T (API)": Action(
         lambda s, r: api(
             s,

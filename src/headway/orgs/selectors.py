@@ -5,13 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from headway.kpis.models import Kpi
 from headway.okrs.choices import ObjectiveStatus
 from headway.okrs.models import Cycle, KeyResult, Objective, Rollup
-from headway.orgs.models import Membership, Team, TeamMember
+from headway.orgs.models import ApiToken, Membership, Team, TeamMember
 
 
 def tree_order(teams: Iterable[Team]) -> list[tuple[Team, int]]:
@@ -312,4 +322,25 @@ def key_results_of(person: Membership, cycle: Cycle | None) -> list[KeyResult]:
         )
         .select_related("objective__owner_team", "objective__owner_person__user")
         .order_by("objective__position", "objective_id", "position", "id")
+    )
+
+
+def tokens_of(person: Membership) -> list[ApiToken]:
+    """A person's own API tokens, the ones still working first, each kind newest first."""
+    return list(
+        ApiToken.objects.filter(membership=person)
+        .defer("digest")
+        .order_by(F("revoked_at").desc(nulls_first=True), "-created_at", "-id")
+    )
+
+
+def others_tokens(person: Membership) -> QuerySet[ApiToken]:
+    """The working tokens of everyone else in the person's organization (for an admin), with
+    their owners, newest first."""
+    return (
+        ApiToken.objects.filter(organization_id=person.organization_id, revoked_at__isnull=True)
+        .exclude(membership=person)
+        .select_related("membership__user")
+        .defer("digest")
+        .order_by("-created_at", "-id")
     )

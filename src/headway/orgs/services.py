@@ -21,6 +21,7 @@ from headway.orgs.choices import Role
 from headway.orgs.models import ApiToken, Membership, Organization, Team, TeamMember, User
 
 TOKEN_PREFIX = "hw_"  # noqa: S105 - a public marker that makes leaked tokens greppable
+TOKEN_NAME_LENGTH = ApiToken._meta.get_field("name").max_length or 100
 
 
 @transaction.atomic
@@ -224,6 +225,8 @@ def create_token(
         raise ValidationFailed({"scope": "must be read or write"})
     if not (name or "").strip():
         raise ValidationFailed({"name": "is required"})
+    if len(name.strip()) > TOKEN_NAME_LENGTH:
+        raise ValidationFailed({"name": f"at most {TOKEN_NAME_LENGTH} characters"})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         organization_id=membership.organization_id,
@@ -266,6 +269,8 @@ def revoke_token(*, actor: Membership, token: ApiToken) -> None:
         raise PermissionDenied("you may not revoke this token")
     if token.organization_id != actor.organization_id:
         raise PermissionDenied("you may not revoke this token")
+    if token.revoked_at is not None:
+        return  # revoked already: the first revocation's time and audit entry stand
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     audit.record(

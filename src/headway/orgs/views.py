@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet, Window
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -20,7 +18,7 @@ from headway.okrs.progress import pace
 from headway.orgs import selectors
 from headway.orgs.models import Membership, Team
 from headway.web.decorators import member_view
-from headway.web.shortcuts import get_or_404
+from headway.web.shortcuts import counted_page, get_or_404
 
 # Past this many teams (as the board's team filter, okrs.forms.TEAM_CHOICES_LIMIT) the tree shows
 # the company and its departments, each team's sub-teams opening on demand, and a search box.
@@ -28,7 +26,6 @@ TEAM_TREE_LIMIT = 200
 TEAM_TREE_DEPTH = 1
 TEAMS_PER_PAGE = 50  # teams found by a search
 PEOPLE_PER_PAGE = 50
-MAX_PAGE = 1_000_000
 
 
 def _me(request: HttpRequest) -> Membership:
@@ -45,31 +42,6 @@ class SearchForm(forms.Form):
     def search(self) -> str:
         """What to look for; nothing while the box holds an error (shown beside it)."""
         return str(self.cleaned_data["q"]) if self.is_valid() else ""
-
-
-def _page(rows: QuerySet[Any], number: str | None, per_page: int) -> Page[Any]:
-    """A page of ``rows`` for Django's paginator, in one query where the paginator takes two:
-    each row carries the count of them all (a window count), which a page past the end, that has
-    no rows, asks for as the paginator does.
-
-    A page number that is no number shows the first page, one past the end the last.
-    """
-    paginator: Paginator[Any] = Paginator(rows, per_page)
-    wanted = str(number or "1").strip()
-    index = 1
-    if wanted.isdecimal():
-        # Far past any real page (past any offset the database takes, or too long a number for
-        # Python's int) is past the end too: the last page is shown.
-        index = max(1, MAX_PAGE if len(wanted) > len(str(MAX_PAGE)) else min(int(wanted), MAX_PAGE))
-    start = (index - 1) * per_page
-    found = list(rows.annotate(rows_in_all=Window(Count("pk")))[start : start + per_page])
-    if found:
-        paginator.__dict__["count"] = found[0].rows_in_all  # fills the cached property
-        return Page(found, index, paginator)
-    if index == 1:
-        paginator.__dict__["count"] = 0
-        return Page([], 1, paginator)
-    return paginator.get_page(index)
 
 
 def _objective_rows(objectives: list[Objective], cycle: Cycle) -> list[dict[str, object]]:
@@ -106,7 +78,7 @@ def teams(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None, label="Find a team by name")
     context: dict[str, Any] = {"cycle": cycle, "form": form}
     if search := form.search():
-        page = _page(
+        page = counted_page(
             selectors.search_teams(org_id, search, cycle), request.GET.get("page"), TEAMS_PER_PAGE
         )
         context |= {
@@ -148,7 +120,7 @@ def people(request: HttpRequest) -> HttpResponse:
     me = _me(request)
     form = SearchForm(request.GET or None, label="Find people by name, username or email")
     search = form.search()
-    page = _page(
+    page = counted_page(
         selectors.people(me.organization_id, search), request.GET.get("page"), PEOPLE_PER_PAGE
     )
     return render(
