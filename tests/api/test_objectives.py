@@ -246,3 +246,14 @@ def test_openapi_document_and_docs(world, client):
     assert "/api/v1/key-results/{kr_id}/check-ins" in paths
     assert "/api/v1/measurements" in paths
     assert docs.status_code == 200
+
+
+def test_a_token_name_too_long_for_the_column_is_refused_by_field(world, api_as):
+    client = api_as(world.alice)
+
+    refused = client.post("/tokens", {"name": "x" * 101})
+    fits = client.post("/tokens", {"name": "x" * 100})
+
+    assert refused.status_code == 422
+    assert "name" in refused.content.decode() and "at most 100" in refused.content.decode()
+    assert fits.status_code == 201
