@@ -101,12 +101,43 @@ def test_team_filter_shows_the_subtree_and_what_it_supports(world, client_for, s
     assert 'data-testid="aligned-' in tree_html and "Company 1" not in tree_html
 
 
+def test_at_size_lists_what_is_aligned_to_nothing_a_page_at_a_time(
+    world, client_for, small_limits, monkeypatch
+):
+    monkeypatch.setattr(alignment_tree, "UNALIGNED_PER_PAGE", 2)
+    tree(world, 3)
+    for title in ("Loose growth A", "Loose growth B"):
+        make_objective(world.cycle, team=world.growth, title=title)
+    make_objective(world.cycle, person=world.mo, title="Loose personal")
+    elsewhere = make_objective(world.cycle, team=world.growth, title="Supports last quarter's")
+    last_quarter = make_objective(world.other_cycle, team=world.company, title="Old")
+    Alignment.objects.create(organization=world.org, child=elsewhere, parent=last_quarter)
+    client = client_for("vic")
+
+    first = client.get("/okrs/alignment/").content.decode()
+    second = client.get("/okrs/alignment/?unaligned=2").content.decode()
+    growth = client.get(f"/okrs/alignment/?team={world.growth.pk}").content.decode()
+
+    listed = first[first.index('data-testid="unaligned"') :]
+    assert "3 aligned to nothing" in first and "Aligned to nothing · 3" in first
+    # By team, then personal: company objectives (the top) and aligned ones are never listed.
+    assert "Loose growth A" in listed and "Loose growth B" in listed
+    assert "Loose personal" not in listed and 'data-testid="unaligned-pager"' in listed
+    assert "Company 1" not in listed and "Growth 0" not in listed
+    assert "Supports last quarter" not in listed
+    assert "Loose personal" in second[second.index('data-testid="unaligned"') :]
+    assert "Showing 3\u20133 of 3" in second
+    # Filtered by a team: that subtree's only (the personal objective has no team).
+    assert "Aligned to nothing · 2" in growth and "of Growth and the teams below it" in growth
+
+
 def test_bad_input_is_not_a_server_error(world, client_for, small_limits):
     made = tree(world, 3)
     other = Team.objects.create(organization=world.other_org, name="Theirs", slug="theirs")
     client = client_for("vic")
 
     assert client.get("/okrs/alignment/?page=zz").status_code == 200
+    assert client.get("/okrs/alignment/?unaligned=-1&page=99999999999999999999").status_code == 200
     bad_team = client.get(f"/okrs/alignment/?team={other.pk}")
     assert bad_team.status_code == 200
     assert 'class="field-error"' in bad_team.content.decode()
@@ -137,5 +168,6 @@ def test_queries_do_not_grow_with_the_cycle(world, client_for, monkeypatch, url)
         extra = make_objective(world.cycle, team=world.growth, title=f"More {i}")
         support(world, extra, made[f"T{i % 3}"])
         support(world, make_objective(world.cycle, team=world.company, title=f"Top {i}"), extra)
+        make_objective(world.cycle, team=world.growth, title=f"Loose {i}")
     many = _queries(client, url.format(team=world.growth.pk, node=made["C0"].pk))
     assert few == many

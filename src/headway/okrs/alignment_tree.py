@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Value, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
 
 from headway.core.tree import descendants
 from headway.okrs.models import Alignment, Cycle, Objective
 from headway.okrs.selectors import TeamNode
 from headway.orgs.models import User
+from headway.paging import counted_page
 
 # Top objectives per page; for each, this many levels of what supports it, and at each level
 # this many supporting objectives before an "N more" that loads the rest, a batch at a time.
@@ -28,6 +29,8 @@ ROOTS_PER_PAGE = 10
 DEPTH = 2
 WIDTH = 5
 MORE_PER_BATCH = 50
+# Objectives aligned to nothing listed a page at a time.
+UNALIGNED_PER_PAGE = 50
 
 _FIELDS = (
     "id",
@@ -211,6 +214,28 @@ def alignment_at_size(
         by_id[child_id].supports.append(_aligned([*rest, 0]))
     shown = _walk(top, cycle.pk, teams)
     return AlignmentAtSize(cycle, shown_page, top, total, shown)
+
+
+def unaligned_at_size(
+    org_id: int, cycle: Cycle, *, teams: list[int] | None = None, page: str | None = None
+) -> Page[AlignedObjective]:
+    """A page of the cycle's team and personal objectives (with ``teams``, those teams') that
+    support no objective of any cycle, by team and position, counted in the same query.
+
+    A company objective (of a team without a parent) is the top and needs no parent, as on the
+    page of a small cycle and in the coach's rule.
+    """
+    found = (
+        _in_scope(Objective.objects.filter(organization_id=org_id, cycle=cycle), "", teams)
+        .filter(Q(owner_team__isnull=True) | Q(owner_team__parent__isnull=False))
+        .exclude(Exists(Alignment.objects.filter(child_id=OuterRef("pk"))))
+        .annotate(n=Value(0))
+        .order_by(F("owner_team__name").asc(nulls_last=True), "owner_person_id", "position", "id")
+        .values_list(*_FIELDS, "n")
+    )
+    shown = counted_page(found, page, UNALIGNED_PER_PAGE)
+    shown.object_list = [_aligned(row) for row in shown.object_list]
+    return shown
 
 
 @dataclass

@@ -20,8 +20,9 @@ from django.views.decorators.http import require_http_methods
 from headway.errors import ValidationFailed
 from headway.orgs import permissions, selectors, services
 from headway.orgs.models import ApiToken, Membership
+from headway.paging import counted_page
 from headway.web.decorators import member_view
-from headway.web.shortcuts import add_service_errors, counted_page, get_or_404
+from headway.web.shortcuts import add_service_errors, get_or_404
 
 GET_POST = require_http_methods(["GET", "POST"])
 OTHERS_PER_PAGE = 50

@@ -17,8 +17,9 @@ from headway.okrs.models import Cycle, Objective
 from headway.okrs.progress import pace
 from headway.orgs import selectors
 from headway.orgs.models import Membership, Team
+from headway.paging import counted_page
 from headway.web.decorators import member_view
-from headway.web.shortcuts import counted_page, get_or_404
+from headway.web.shortcuts import get_or_404
 
 # Past this many teams (as the board's team filter, okrs.forms.TEAM_CHOICES_LIMIT) the tree shows
 # the company and its departments, each team's sub-teams opening on demand, and a search box.

@@ -233,6 +233,11 @@ def alignment(request: HttpRequest) -> HttpResponse:
     )
     if node_id is not None and not data_at_size.roots:
         raise Http404("no such objective in this cycle")
+    unaligned = None
+    if node_id is None:
+        unaligned = alignment_tree.unaligned_at_size(
+            org_id, cycle, teams=teams, page=request.GET.get("unaligned")
+        )
     return render(
         request,
         "okrs/alignment.html",
@@ -243,6 +248,7 @@ def alignment(request: HttpRequest) -> HttpResponse:
             "node_id": node_id,
             "scope": scope,
             "large": data_at_size,
+            "unaligned": unaligned,
             "depth": alignment_tree.DEPTH,
         },
     )
