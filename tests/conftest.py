@@ -31,6 +31,13 @@ def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _webhooks_to_this_machine(settings) -> None:  # type: ignore[no-untyped-def]
+    # Webhook tests post to a real HTTP server on 127.0.0.1, an address the default ("*": public
+    # addresses only) refuses; tests/kpis/test_notify.py checks that refusal with the default.
+    settings.HEADWAY_WEBHOOK_HOSTS = ["*", "127.0.0.1", "::1"]
+
+
 @pytest.fixture
 def world(db: None) -> World:
     return make_world()

@@ -213,6 +213,10 @@ HEADWAY_SQL_SOURCES = {
 # default "*" keeps a source away from loopback, private, link-local (cloud metadata) and other
 # internal addresses; name an internal host here to allow it.
 HEADWAY_SOURCE_HOSTS = [h.strip() for h in env("HEADWAY_SOURCE_HOSTS", "*").split(",") if h.strip()]
+# Where alert webhooks may post, in the same form: by default any public address.
+HEADWAY_WEBHOOK_HOSTS = [
+    h.strip() for h in env("HEADWAY_WEBHOOK_HOSTS", "*").split(",") if h.strip()
+]
 # Seconds a data source's query or download may take.
 HEADWAY_SOURCE_TIMEOUT = float(env("HEADWAY_SOURCE_TIMEOUT", "30"))
 # A bulk upsert of 50,000 rows (the API's limit per batch) is 3-5 MB of JSON; Django's default

@@ -255,6 +255,29 @@ def test_a_test_message_goes_straight_out_signed(world: World, kpi: Kpi) -> None
         assert notify.send_test(channel, T0) == "HTTP 500 Internal Server Error: receiver says no"
 
 
+def test_webhooks_reach_only_the_hosts_the_setting_allows(
+    world: World, kpi: Kpi, settings: Any
+) -> None:
+    settings.HEADWAY_WEBHOOK_HOSTS = ["*"]  # the default: public addresses only
+    with receiver() as hook:
+        channel = _webhook(world, hook)
+        refused = notify.send_test(channel, T0)
+        channel.url = hook.url.replace("127.0.0.1", "localhost")
+        by_name = notify.send_test(channel, T0)
+        settings.HEADWAY_WEBHOOK_HOSTS = ["localhost"]
+        named = notify.send_test(channel, T0)
+        settings.HEADWAY_WEBHOOK_HOSTS = ["10.0.0.0/8", "*.0.0.1"]
+        channel.url = hook.url
+        elsewhere = notify.send_test(channel, T0)
+
+    assert refused is not None and "127.0.0.1 is not a host webhooks may reach" in refused
+    assert "HEADWAY_WEBHOOK_HOSTS" in refused
+    assert by_name is not None and "localhost is not a host webhooks may reach" in by_name
+    assert named is None  # named, a loopback host is allowed
+    assert elsewhere is not None and "not a host webhooks may reach" in elsewhere
+    assert len(hook.requests) == 1  # only the allowed one arrived
+
+
 def test_the_channel_choice_follows_its_kpis(world: World, kpi: Kpi) -> None:
     other = make_kpi(world.org, "other")
     everything = alert_services.create_channel(

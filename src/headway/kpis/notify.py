@@ -33,6 +33,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from headway import outbound
 from headway.core.health import Health
 from headway.kpis.choices import (
     ALERT_STATE_LABELS,
@@ -166,7 +167,15 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirects)
+def _opener() -> urllib.request.OpenerDirector:
+    """Webhooks reach only the hosts HEADWAY_WEBHOOK_HOSTS allows (headway.outbound): an
+    organization's admin types the URL, and a failed attempt shows the start of the answer."""
+    return outbound.opener(
+        list(settings.HEADWAY_WEBHOOK_HOSTS),
+        what="webhooks",
+        setting="HEADWAY_WEBHOOK_HOSTS",
+        handlers=[_NoRedirects],
+    )
 
 
 def _post(
@@ -189,8 +198,10 @@ def _post(
         },
     )
     try:
-        with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
+        with _opener().open(request, timeout=TIMEOUT_SECONDS) as response:
             response.read(ERROR_SNIPPET)
+    except outbound.HostRefused as exc:
+        raise DeliveryError(str(exc)) from None
     except urllib.error.HTTPError as exc:
         answer = exc.read(ERROR_SNIPPET).decode("utf-8", "replace").strip()
         detail = f"HTTP {exc.code} {exc.reason}" + (f": {answer}" if answer else "")

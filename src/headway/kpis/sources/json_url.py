@@ -18,17 +18,14 @@ Keys containing dots or brackets cannot be named.
 
 from __future__ import annotations
 
-import http.client
-import ipaddress
 import json
 import re
-import socket
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlparse
 
+from headway import outbound
 from headway.kpis.sources.base import MAX_ROWS, Fetched, SourceError
 
 # Answers larger than this are refused before they are parsed.
@@ -148,112 +145,20 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-# --- Which hosts a source may reach (HEADWAY_SOURCE_HOSTS) ---------------------------------------
-#
-# A source's URL is typed by a KPI editor, but the download runs inside the deployment's network:
-# without a limit it would read the cloud's metadata service or an internal admin page and show
-# the answer as the source's status. So every connection, redirects included, is checked against
-# the address it actually connects to (a name that resolves to a public address once and a private
-# one later gains nothing), and proxies from the environment are not used.
+# --- Which hosts a source may reach (HEADWAY_SOURCE_HOSTS): see headway.outbound ----------------
 
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-def _allowed_by_name(host: str, patterns: Iterable[str]) -> bool:
-    host = host.lower().rstrip(".")
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    else:
-        return False  # an address is matched by address: "*.0.0.1" must not name 127.0.0.1
-    for pattern in patterns:
-        pattern = pattern.lower().rstrip(".")
-        if pattern.startswith("*.") and host.endswith(pattern[1:]):
-            return True
-        if pattern == host:
-            return True
-    return False
-
-
-def _allowed_address(address: Address, patterns: Iterable[str]) -> bool:
-    for pattern in patterns:
-        if pattern == "*":
-            if address.is_global and not address.is_multicast:
-                return True
-            continue
-        try:
-            network = ipaddress.ip_network(pattern, strict=False)
-        except ValueError:
-            continue  # a host name, matched by name
-        if address.version == network.version and address in network:
-            return True
-    return False
+_allowed_by_name = outbound.allowed_by_name
+SETTING = "HEADWAY_SOURCE_HOSTS"
 
 
 def allowed_addresses(host: str, port: int, patterns: list[str]) -> list[tuple[Any, ...]]:
     """The socket addresses of ``host`` that a source may connect to, or SourceError."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        # urllib leaves a user name and password in the host: never in a message.
-        raise SourceError(f"cannot find the host {host.rpartition('@')[2]!r}: {exc}") from None
-    if _allowed_by_name(host, patterns):
-        return [info[4] for info in infos]
-    allowed = [
-        info[4]
-        for info in infos
-        if _allowed_address(ipaddress.ip_address(str(info[4][0]).split("%")[0]), patterns)
-    ]
-    if not allowed:
-        raise SourceError(
-            f"{host} is not a host data sources may reach (an internal address, or not in "
-            "HEADWAY_SOURCE_HOSTS); an administrator can add it there"
+        return outbound.allowed_addresses(
+            host, port, patterns, what="data sources", setting=SETTING
         )
-    return allowed
-
-
-def _guarded_connection(patterns: list[str]) -> Any:
-    def create_connection(
-        address: tuple[str, int], timeout: Any = None, source_address: Any = None
-    ) -> socket.socket:
-        host, port = address
-        error: OSError | None = None
-        for target in allowed_addresses(host, port, patterns):
-            try:
-                return socket.create_connection(target[:2], timeout, source_address)
-            except OSError as exc:
-                error = exc
-        assert error is not None
-        raise error
-
-    return create_connection
-
-
-def _opener(patterns: list[str]) -> urllib.request.OpenerDirector:
-    guard = _guarded_connection(patterns)
-
-    class Http(http.client.HTTPConnection):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._create_connection = guard
-
-    class Https(http.client.HTTPSConnection):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._create_connection = guard
-
-    class HttpHandler(urllib.request.HTTPHandler):
-        def http_open(self, req: urllib.request.Request) -> Any:
-            return self.do_open(Http, req)
-
-    class HttpsHandler(urllib.request.HTTPSHandler):
-        def https_open(self, req: urllib.request.Request) -> Any:
-            return self.do_open(Https, req, context=self._context)  # type: ignore[attr-defined]
-
-    return urllib.request.build_opener(
-        urllib.request.ProxyHandler({}), HttpHandler, HttpsHandler, _HttpOnlyRedirects
-    )
+    except outbound.HostRefused as exc:
+        raise SourceError(str(exc)) from None
 
 
 def _shown(url: str) -> str:
@@ -279,13 +184,17 @@ def download(url: str, *, timeout: float, hosts: list[str] | None = None) -> Any
     request = urllib.request.Request(  # noqa: S310 (the scheme is checked above)
         url, headers={"Accept": "application/json", "User-Agent": "Headway data source"}
     )
-    opener = _opener(hosts)
+    opener = outbound.opener(
+        hosts, what="data sources", setting=SETTING, handlers=[_HttpOnlyRedirects]
+    )
     # Messages become the source's status, shown to everyone who sees the KPI: no query string
     # (it may hold a key) and no user name or password.
     shown = _shown(url)
     try:
         with opener.open(request, timeout=timeout) as answer:
             body = answer.read(MAX_BYTES + 1)
+    except outbound.HostRefused as exc:
+        raise SourceError(str(exc)) from None
     except urllib.error.HTTPError as exc:
         raise SourceError(f"HTTP {exc.code} {exc.reason} from {shown}") from None
     except urllib.error.URLError as exc:
