@@ -76,8 +76,12 @@ def test_at_risk_filters_and_other_organizations(
     only = client.get(f"/at-risk?cycle={world.cycle.pk}&team={world.company.pk}").json()
     # the company's scope holds Growth and its people
     assert [g["name"] for g in only["groups"]] == ["Growth", "Mo"]
-    assert client.get(f"/at-risk?cycle={world.other_cycle.pk}").status_code == 404
-    assert client.get(f"/at-risk?team={world.other_team.pk}").status_code == 404
+    # Another organization's cycle or team is refused by field, as by the report endpoints.
+    for field, theirs in (("cycle", world.other_cycle), ("team", world.other_team)):
+        refused = client.get(f"/at-risk?{field}={theirs.pk}")
+        assert refused.status_code == 422
+        assert refused.json()["detail"][0]["loc"][-1] == field
+        assert "no such" in refused.json()["detail"][0]["msg"]
     bad = client.get("/at-risk?team=abc")
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["loc"][-1] == "team"

@@ -17,7 +17,7 @@ from headway.okrs import at_risk as reads
 from headway.okrs import rhythm_services, selectors
 from headway.okrs.models import Cycle
 from headway.okrs.reminders import digest_weekday
-from headway.orgs.accessors import get_for
+from headway.orgs.accessors import get_ref
 from headway.orgs.models import Membership, Organization, Team
 
 router = Router(tags=["rhythm"])
@@ -139,15 +139,17 @@ def at_risk(request: HttpRequest, filters: Query[AtRiskFilters]) -> dict[str, An
     only, as the at-risk page does."""
     membership = actor(request)
     org_id = membership.organization_id
-    if filters.cycle is not None:
-        cycle = get_for(membership, Cycle, filters.cycle)
+    # A cycle or team named in the query that is not the organization's is refused by field,
+    # as the report and calibration endpoints do.
+    named = get_ref(membership, Cycle, filters.cycle, "cycle")
+    if named is not None:
+        cycle = named
     else:
         found = selectors.current_cycle(org_id, timezone.localdate())
         if found is None:
             raise NotFound("cycle", "current")
         cycle = found
-    if filters.team is not None:
-        get_for(membership, Team, filters.team)
+    get_ref(membership, Team, filters.team, "team")
     # The person's organization is loaded already: it holds the pace cut-offs.
     cycle.organization = membership.organization
     data = reads.at_risk_page(
