@@ -9,7 +9,12 @@ from the environment are not used.
 
 A list of patterns allows: ``*`` any public address; a name (``api.example.com``) or a name
 pattern (``*.example.com``); an address or a network (``10.1.2.0/24``). Loopback, private and
-link-local addresses are reached only when an address or a network names them.
+link-local addresses are reached only when a pattern names them: their address, a network
+holding it, or the host name in the URL. An IPv6 address that carries an IPv4 one (mapped, or
+NAT64's ``64:ff9b::/96``) is public only when the IPv4 address is.
+
+Connections are direct: the environment's ``HTTP_PROXY`` and ``HTTPS_PROXY`` are not used, since
+a proxy would connect to the target where this check cannot see it.
 """
 
 from __future__ import annotations
@@ -45,10 +50,24 @@ def allowed_by_name(host: str, patterns: Iterable[str]) -> bool:
     return False
 
 
+# NAT64 (RFC 6052): 64:ff9b::a9fe:a9fe reaches 169.254.169.254 through the gateway.
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def is_public(address: Address) -> bool:
+    """A global unicast address; one carrying an IPv4 address is judged by that address."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return is_public(address.ipv4_mapped)
+        if address in NAT64:
+            return is_public(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return address.is_global and not address.is_multicast
+
+
 def allowed_address(address: Address, patterns: Iterable[str]) -> bool:
     for pattern in patterns:
         if pattern == "*":
-            if address.is_global and not address.is_multicast:
+            if is_public(address):
                 return True
             continue
         try:

@@ -16,7 +16,8 @@ def counted_page(rows: QuerySet[Any], number: str | None, per_page: int) -> Page
     each row carries the count of them all (a window count), which a page past the end, that has
     no rows, asks for as the paginator does.
 
-    A page number that is no number shows the first page, one past the end the last.
+    A page number that is no number shows the first page, one past the end the last. Rows of
+    ``values_list()`` come back as plain tuples without the count (named rows lose their names).
     """
     paginator: Paginator[Any] = Paginator(rows, per_page)
     wanted = str(number or "1").strip()

@@ -127,6 +127,10 @@ def test_at_size_lists_what_is_aligned_to_nothing_a_page_at_a_time(
     assert "Supports last quarter" not in listed
     assert "Loose personal" in second[second.index('data-testid="unaligned"') :]
     assert "Showing 3\u20133 of 3" in second
+    # Paging one list keeps the other where it was.
+    both = client.get("/okrs/alignment/?page=2&unaligned=2").content.decode()
+    assert "unaligned=2" in both[: both.index('data-testid="unaligned"')]  # the tree's pager
+    assert "page=2" in both[both.index('data-testid="unaligned"') :]  # the unaligned one's
     # Filtered by a team: that subtree's only (the personal objective has no team).
     assert "Aligned to nothing · 2" in growth and "of Growth and the teams below it" in growth
 

@@ -3,6 +3,7 @@ anyone's. Each token made here is tried against the real API."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pytest
@@ -54,7 +55,10 @@ def test_a_token_made_on_the_page_works_and_its_secret_is_shown_once(
     assert "no-store" in made["Cache-Control"]
     token = ApiToken.objects.get(membership=world.mo)
     assert (token.name, token.scope, token.prefix) == ("warehouse sync", "write", secret[:10])
-    assert secret not in token.digest  # only a digest is kept
+    assert token.digest == hashlib.sha256(secret.encode()).hexdigest()  # only a digest is kept
+    assert secret not in str(list(ApiToken.objects.values())) + str(
+        list(AuditEvent.objects.values("before", "after"))
+    )
     assert first_use == 200
     assert secret not in again and secret[:10] in again  # listed by its first characters only
     assert "Never" not in again  # the API call above stamped its last use
@@ -131,6 +135,8 @@ def test_revoking_asks_first_then_the_token_stops_working(world: World, client: 
     assert token.revoked_at is not None
     assert api_status(secret) == 401
     assert "was revoked already" in twice.content.decode()
+    asked_again = client.get(f"{URL}{token.pk}/revoke/").content.decode()
+    assert "The token laptop is revoked" in asked_again and "Revoke the token" not in asked_again
     assert AuditEvent.objects.filter(action="token.revoke", object_id=str(token.pk)).count() == 1
     listed = client.get(URL).content.decode()
     assert re.search(r'id="token-\d+".*?Revoked', listed, re.S)
@@ -149,6 +155,10 @@ def test_only_an_admin_revokes_another_persons_token(world: World, client: Clien
     admin = login(client, world.alice)
     listed = admin.get(URL).content.decode()
     assert 'data-testid="others-tokens"' in listed and f'id="token-{token.pk}"' in listed
+    assert "Account deactivated" not in listed
+    world.mo.user.is_active = False
+    world.mo.user.save()
+    assert "Account deactivated" in admin.get(URL).content.decode()  # refused, still revocable
     assert admin.post(f"{URL}{token.pk}/revoke/").status_code == 302
     assert api_status(secret) == 401
     assert f'id="token-{token.pk}"' not in admin.get(URL).content.decode()  # working ones only

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import http.server
 import importlib.util
+import ipaddress
 import json
 import os
 import re
@@ -24,10 +25,11 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 import time_machine
-from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 
+from headway import outbound
+from headway import settings as settings_module
 from headway.api.main import api
 from headway.demo import DEMO_PASSWORD, DEMO_USERNAME, load_demo
 from headway.kpis.models import DataSource, Kpi
@@ -556,8 +558,28 @@ def json_server() -> Iterator[JsonServer]:
     server.httpd.server_close()
 
 
+@pytest.mark.skipif(
+    bool({"HEADWAY_SOURCE_HOSTS", "HEADWAY_WEBHOOK_HOSTS"} & set(os.environ)),
+    reason="the environment sets an allow-list: the defaults are not in force",
+)
+def test_the_outbound_allow_lists_default_to_public_addresses() -> None:
+    # Read off the settings module itself: the tests' fixture widens the webhooks' one.
+    assert settings_module.HEADWAY_SOURCE_HOSTS == ["*"]
+    assert settings_module.HEADWAY_WEBHOOK_HOSTS == ["*"]
+
+
+def test_an_ipv6_address_carrying_an_ipv4_one_is_judged_by_it() -> None:
+    public, metadata = "8.8.8.8", "169.254.169.254"
+    for wrapped in ("::ffff:{}", "64:ff9b::{}"):
+        assert outbound.allowed_address(ipaddress.ip_address(wrapped.format(public)), ["*"])
+        assert not outbound.allowed_address(ipaddress.ip_address(wrapped.format(metadata)), ["*"])
+    assert not outbound.allowed_address(ipaddress.ip_address("64:ff9b::7f00:1"), ["*"])
+    assert outbound.allowed_address(ipaddress.ip_address("2001:4860:4860::8888"), ["*"])
+    # Named, an internal address is allowed, wrapped or not.
+    assert outbound.allowed_address(ipaddress.ip_address("64:ff9b::a9fe:a9fe"), ["64:ff9b::/96"])
+
+
 def test_internal_addresses_are_refused_by_default(json_server: JsonServer, settings: Any) -> None:
-    assert django_settings.HEADWAY_SOURCE_HOSTS == ["*"] or settings is not None
     settings.HEADWAY_SOURCE_HOSTS = ["*"]
     for url in (
         f"http://127.0.0.1:{json_server.port}/total",

@@ -326,7 +326,8 @@ def key_results_of(person: Membership, cycle: Cycle | None) -> list[KeyResult]:
 
 
 def tokens_of(person: Membership) -> list[ApiToken]:
-    """A person's own API tokens, the ones still working first, each kind newest first."""
+    """A person's own API tokens: those not revoked first, newest made first, then the revoked
+    ones, latest revoked first."""
     return list(
         ApiToken.objects.filter(membership=person)
         .defer("digest")
@@ -335,8 +336,8 @@ def tokens_of(person: Membership) -> list[ApiToken]:
 
 
 def others_tokens(person: Membership) -> QuerySet[ApiToken]:
-    """The working tokens of everyone else in the person's organization (for an admin), with
-    their owners, newest first."""
+    """The tokens not revoked of everyone else in the person's organization (for an admin), with
+    their owners, newest first; a deactivated account's among them (refused while it is)."""
     return (
         ApiToken.objects.filter(organization_id=person.organization_id, revoked_at__isnull=True)
         .exclude(membership=person)

@@ -269,10 +269,13 @@ def revoke_token(*, actor: Membership, token: ApiToken) -> None:
         raise PermissionDenied("you may not revoke this token")
     if token.organization_id != actor.organization_id:
         raise PermissionDenied("you may not revoke this token")
-    if token.revoked_at is not None:
-        return  # revoked already: the first revocation's time and audit entry stand
-    token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
+    now = timezone.now()
+    # Only a token still working is revoked: of two revocations at once, or one after another,
+    # the first one's time and audit entry stand.
+    if not ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now):
+        token.refresh_from_db(fields=["revoked_at"])
+        return
+    token.revoked_at = now
     audit.record(
         organization_id=token.organization_id,
         actor_id=actor.user_id,
