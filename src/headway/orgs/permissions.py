@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from headway.orgs.choices import Role
-from headway.orgs.models import Membership, TeamMember
+from headway.orgs.models import ApiToken, Membership, TeamMember
 
 if TYPE_CHECKING:
     from headway.kpis.models import Kpi
@@ -95,6 +95,13 @@ def can_edit_kpi(membership: Membership, kpi: Kpi) -> bool:
 
 def can_administer(membership: Membership) -> bool:
     return membership.has_role(Role.ADMIN)
+
+
+def can_revoke_token(membership: Membership, token: ApiToken) -> bool:
+    """One's own tokens; an admin's, anyone's in the organization."""
+    if token.organization_id != membership.organization_id:
+        return False
+    return token.membership_id == membership.pk or can_administer(membership)
 
 
 def can_create_kpi(membership: Membership) -> bool:

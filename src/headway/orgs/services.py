@@ -264,17 +264,16 @@ def authenticate_token(secret: str) -> ApiToken | None:
 
 
 @transaction.atomic
-def revoke_token(*, actor: Membership, token: ApiToken) -> None:
-    if token.membership_id != actor.pk and not permissions.can_administer(actor):
-        raise PermissionDenied("you may not revoke this token")
-    if token.organization_id != actor.organization_id:
+def revoke_token(*, actor: Membership, token: ApiToken) -> bool:
+    """Revoke ``token``; False when it was revoked already (its first revocation stands)."""
+    if not permissions.can_revoke_token(actor, token):
         raise PermissionDenied("you may not revoke this token")
     now = timezone.now()
     # Only a token still working is revoked: of two revocations at once, or one after another,
     # the first one's time and audit entry stand.
     if not ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now):
         token.refresh_from_db(fields=["revoked_at"])
-        return
+        return False
     token.revoked_at = now
     audit.record(
         organization_id=token.organization_id,
@@ -282,6 +281,7 @@ def revoke_token(*, actor: Membership, token: ApiToken) -> None:
         action="token.revoke",
         instance=token,
     )
+    return True
 
 
 @transaction.atomic

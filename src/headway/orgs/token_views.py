@@ -89,11 +89,10 @@ def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     """Ask, then revoke: the token stops working at once, and cannot be brought back."""
     me = _me(request)
     token = get_or_404(me, ApiToken, token_id, select=("membership__user",))
-    if token.membership_id != me.pk and not permissions.can_administer(me):
+    if not permissions.can_revoke_token(me, token):
         raise PermissionDenied("you may not revoke this token")
     if request.method == "POST":
-        if token.revoked_at is None:
-            services.revoke_token(actor=me, token=token)
+        if services.revoke_token(actor=me, token=token):
             messages.success(request, f"Token {token.name} revoked: it no longer works.")
         else:
             messages.info(request, f"Token {token.name} was revoked already.")
