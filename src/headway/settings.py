@@ -29,6 +29,11 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_list(name: str, default: str = "") -> list[str]:
+    """A comma-separated setting as a list, each item stripped, empty ones left out."""
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
 DEBUG = env_bool("DEBUG", False)
 DATA_DIR = Path(env("HEADWAY_DATA_DIR", str(Path.cwd() / "var"))).resolve()
 # The SQLite database and the job queue live here; make sure it exists before either opens.
@@ -212,11 +217,9 @@ HEADWAY_SQL_SOURCES = {
 # (*.example.com), addresses or networks (10.1.2.0/24), and "*" for any public address. The
 # default "*" keeps a source away from loopback, private, link-local (cloud metadata) and other
 # internal addresses; name an internal host here to allow it.
-HEADWAY_SOURCE_HOSTS = [h.strip() for h in env("HEADWAY_SOURCE_HOSTS", "*").split(",") if h.strip()]
+HEADWAY_SOURCE_HOSTS = env_list("HEADWAY_SOURCE_HOSTS", "*")
 # Where alert webhooks may post, in the same form: by default any public address.
-HEADWAY_WEBHOOK_HOSTS = [
-    h.strip() for h in env("HEADWAY_WEBHOOK_HOSTS", "*").split(",") if h.strip()
-]
+HEADWAY_WEBHOOK_HOSTS = env_list("HEADWAY_WEBHOOK_HOSTS", "*")
 # Seconds a data source's query or download may take.
 HEADWAY_SOURCE_TIMEOUT = float(env("HEADWAY_SOURCE_TIMEOUT", "30"))
 # A bulk upsert of 50,000 rows (the API's limit per batch) is 3-5 MB of JSON; Django's default

@@ -592,7 +592,9 @@ def test_internal_addresses_are_refused_by_default(json_server: JsonServer, sett
         with pytest.raises(SourceError, match="not a host data sources may reach"):
             json_url.download(url, timeout=2)
     # Public addresses are allowed (checked without connecting anywhere).
-    assert json_url.allowed_addresses("8.8.8.8", 443, ["*"]) == [("8.8.8.8", 443)]
+    assert outbound.allowed_addresses(
+        "8.8.8.8", 443, ["*"], what="data sources", setting=json_url.SETTING
+    ) == [("8.8.8.8", 443)]
 
 
 def test_the_allowlist_names_hosts_addresses_and_networks(json_server: JsonServer) -> None:
@@ -607,9 +609,9 @@ def test_the_allowlist_names_hosts_addresses_and_networks(json_server: JsonServe
     with pytest.raises(SourceError):
         json_url.download(url, timeout=2, hosts=["localhost", "10.0.0.0/8", "*.0.0.1"])
     # Wildcards name subdomains only, and only host names (no DNS here: the pure matcher).
-    assert json_url._allowed_by_name("api.example.com", ["*.example.com"])
-    assert not json_url._allowed_by_name("example.com.evil.test", ["*.example.com"])
-    assert not json_url._allowed_by_name("badexample.com", ["*.example.com"])
+    assert outbound.allowed_by_name("api.example.com", ["*.example.com"])
+    assert not outbound.allowed_by_name("example.com.evil.test", ["*.example.com"])
+    assert not outbound.allowed_by_name("badexample.com", ["*.example.com"])
 
 
 def test_a_redirect_to_a_host_not_allowed_is_refused(json_server: JsonServer) -> None:

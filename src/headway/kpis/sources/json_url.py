@@ -145,20 +145,8 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-# --- Which hosts a source may reach (HEADWAY_SOURCE_HOSTS): see headway.outbound ----------------
-
-_allowed_by_name = outbound.allowed_by_name
+# Which hosts a source may reach: HEADWAY_SOURCE_HOSTS, checked by headway.outbound.
 SETTING = "HEADWAY_SOURCE_HOSTS"
-
-
-def allowed_addresses(host: str, port: int, patterns: list[str]) -> list[tuple[Any, ...]]:
-    """The socket addresses of ``host`` that a source may connect to, or SourceError."""
-    try:
-        return outbound.allowed_addresses(
-            host, port, patterns, what="data sources", setting=SETTING
-        )
-    except outbound.HostRefused as exc:
-        raise SourceError(str(exc)) from None
 
 
 def _shown(url: str) -> str:
